@@ -16,6 +16,19 @@
  *
  * Applied to the pre-tokenized Enron corpus text it reproduces that corpus's
  * space-separated tokens.
+ *
+ * Precisely, byte by byte (this is what "the same tokens" means for the trainer):
+ *   - word bytes:   0-9 A-Z a-z and 0x80..0xFF;
+ *   - punctuation:  the 32 ASCII bytes 0x21..0x2F, 0x3A..0x40, 0x5B..0x60,
+ *                   0x7B..0x7E, each a one-byte token;
+ *   - separators:   everything else (0x00..0x20 and 0x7F).
+ *   - folding:      A-Z -> a-z; the byte pair 0xC3 x with x in 0x80..0x9E,
+ *                   x != 0x97, inside one word run becomes 0xC3 (x + 0x20).
+ *                   The pair is recognised across feed boundaries; a pair cut
+ *                   by the BS_TOKEN_MAX limit is not folded (its second byte is
+ *                   skipped anyway).
+ * Tokens are passed to the callback as (pointer, length), not NUL-terminated;
+ * the pointer is valid only during the call.
  */
 #ifndef BS_TOKENIZE_H
 #define BS_TOKENIZE_H
@@ -23,16 +36,15 @@
 #include <stddef.h>
 
 #define BS_TOKENIZER_VERSION 1
-#define BS_TOKEN_MAX 64
+#define BS_TOKEN_MAX         64
 
 typedef void (*bs_token_cb)(void *arg, const char *tok, size_t len);
 
 typedef struct bs_tokenizer {
 	bs_token_cb cb;
 	void *arg;
-	size_t len;        /* bytes of the current token in buf */
-	int skipping;      /* current run exceeded BS_TOKEN_MAX */
-	unsigned char pending; /* UTF-8 lead byte 0xC3 waiting for its continuation */
+	size_t len;   /* bytes of the current token in buf */
+	int skipping; /* current run exceeded BS_TOKEN_MAX: drop bytes until it ends */
 	char buf[BS_TOKEN_MAX];
 } bs_tokenizer;
 
