@@ -111,7 +111,12 @@ void bs_random_mpz_bits(mpz_t out, unsigned bits);
 /* m = Dec(c), signed.  Validates c first. */
 int bs_paillier_decrypt(const bs_seckey *sk, mpz_t m, const mpz_t c, bs_error *err);
 
-/* Test hook: counts calls into the CSPRNG wrapper (see test_paillier.c). */
-extern unsigned long bs_random_calls;
+/*
+ * Call once at program start, before any other library call: initialises
+ * libsodium and makes GMP wipe every block it frees or moves (so temporaries
+ * holding secrets never linger in freed memory).  Returns -1 if libsodium
+ * cannot be initialised.
+ */
+int bs_crypto_init(void);
 
 #endif

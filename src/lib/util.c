@@ -37,7 +37,18 @@ void bs_error_prefix(bs_error *err, const char *fmt, ...)
 	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", pre, old);
+	old[sizeof old - 1] = '\0';
+	{
+		size_t lp = strlen(pre), lo = strlen(old), cap = sizeof err->msg - 1;
+		if (lp > cap - 2)
+			lp = cap - 2;
+		memcpy(err->msg, pre, lp);
+		memcpy(err->msg + lp, ": ", 2);
+		if (lo > cap - lp - 2)
+			lo = cap - lp - 2;
+		memcpy(err->msg + lp + 2, old, lo);
+		err->msg[lp + 2 + lo] = '\0';
+	}
 }
 
 void bs_error_clear(bs_error *err)
