@@ -1,0 +1,610 @@
+/*
+ * keyfile.c - public and secret key files: parsing, checking, writing,
+ * sealing with a passphrase (see keyfile.h and blindscore-keys(5)).
+ *
+ * Parsing happens in two steps: kf_split cuts the text into the fields of the
+ * fixed order (so unknown, duplicate, missing and extra fields are all found
+ * in one place), then each field's value is checked with its line number at
+ * hand.  Paillier's own checks name a field ("field 'n': ..."); kf_locate
+ * adds the file and line of that field to such a message.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "keyseal.h"
+
+#define MAGIC_PUB "blindscore-public-key"
+#define MAGIC_SEC "blindscore-secret-key"
+
+enum { F_BITS, F_KEYID, F_N, F_HS, F_P, F_Q, F_SEALED, F_BOX, F_COUNT };
+static const char *const field_names[F_COUNT] = {"bits", "keyid", "n",      "hs",
+                                                 "p",    "q",     "sealed", "box"};
+static const int order_pub[] = {F_BITS, F_KEYID, F_N, F_HS, -1};
+static const int order_sec[] = {F_BITS, F_KEYID, F_N, F_HS, F_P, F_Q, -1};
+static const int order_sealed[] = {F_BITS, F_KEYID, F_N, F_HS, F_SEALED, F_BOX, -1};
+
+struct kf_field {
+	int line; /* 0: absent */
+	const char *val;
+	size_t len;
+};
+
+/* A key file cut into its fields; values point into the caller's text. */
+struct kf_doc {
+	const char *name; /* file name for messages */
+	enum bs_keykind kind;
+	int sealed;
+	struct kf_field f[F_COUNT];
+	size_t header_len; /* bytes before the box line (authenticated by the seal) */
+};
+
+/* ------------------------------------------------------------ errors */
+
+static int field_error(bs_error *err, const struct kf_doc *d, int f, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "<file> line <n>: field '<name>': <message>" (BS_E_DATA). */
+static int field_error(bs_error *err, const struct kf_doc *d, int f, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return bs_error_set(err, BS_E_DATA, "%s line %d: field '%s': %s", d->name, d->f[f].line,
+	                    field_names[f], msg);
+}
+
+/* Add "<file> line <n>" to a message that starts "field 'x'" (paillier.c). */
+static void kf_locate(const struct kf_doc *d, bs_error *err)
+{
+	for (int f = 0; f < F_COUNT; f++) {
+		char want[32];
+		snprintf(want, sizeof want, "field '%s'", field_names[f]);
+		if (strncmp(err->msg, want, strlen(want)) == 0 && d->f[f].line) {
+			bs_error_prefix(err, "%s line %d", d->name, d->f[f].line);
+			return;
+		}
+	}
+	bs_error_prefix(err, "%s", d->name);
+}
+
+/* ------------------------------------------------------------ splitting */
+
+static int field_index(const char *name, size_t len)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		if (strlen(field_names[f]) == len && memcmp(field_names[f], name, len) == 0)
+			return f;
+	return -1;
+}
+
+static int kf_split(struct kf_doc *d, const char *name, const char *text, size_t len, bs_error *err)
+{
+	const char *p = text, *end = text + len;
+	const int *order = NULL;
+	int line = 0, pos = 0;
+
+	memset(d, 0, sizeof *d);
+	d->name = name;
+	if (len > BS_KEYFILE_MAX)
+		return bs_error_set(err, BS_E_DATA, "%s: too large (%zu bytes, limit %d)", name,
+		                    len, BS_KEYFILE_MAX);
+	if (len < 11 || memcmp(text, "blindscore-", 11) != 0)
+		return bs_error_set(err, BS_E_DATA, "%s line 1: not a blindscore key file", name);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+		size_t nlen;
+		int f;
+
+		line++;
+		if (!nl)
+			return bs_error_set(err, BS_E_DATA,
+			                    "%s line %d: no newline at end of file (truncated?)",
+			                    name, line);
+		for (const char *q = p; q < nl; q++) {
+			if (*q == '\r')
+				return bs_error_set(err, BS_E_DATA,
+				                    "%s line %d: carriage return (lines must end "
+				                    "with LF only)",
+				                    name, line);
+			if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e)
+				return bs_error_set(err, BS_E_DATA,
+				                    "%s line %d: invalid byte 0x%02x", name, line,
+				                    (unsigned char)*q);
+		}
+		if (nl == p)
+			return bs_error_set(err, BS_E_DATA, "%s line %d: empty line", name, line);
+		sp = memchr(p, ' ', (size_t)(nl - p));
+		if (!sp)
+			return bs_error_set(err, BS_E_DATA, "%s line %d: '%.40s' has no value",
+			                    name, line, p);
+		nlen = (size_t)(sp - p);
+		if (line == 1) {
+			if (nlen == strlen(MAGIC_PUB) && memcmp(p, MAGIC_PUB, nlen) == 0) {
+				d->kind = BS_KEY_PUBLIC;
+				order = order_pub;
+			} else if (nlen == strlen(MAGIC_SEC) && memcmp(p, MAGIC_SEC, nlen) == 0) {
+				d->kind = BS_KEY_SECRET;
+				order = order_sec;
+			} else {
+				return bs_error_set(err, BS_E_DATA,
+				                    "%s line 1: not a blindscore key file", name);
+			}
+			if (nl - sp - 1 != 1 || sp[1] != '1')
+				return bs_error_set(
+				    err, BS_E_DATA,
+				    "%s line 1: unsupported version '%.*s' (this "
+				    "program reads version 1)",
+				    name, (int)(nl - sp - 1 > 20 ? 20 : nl - sp - 1), sp + 1);
+			p = nl + 1;
+			continue;
+		}
+		f = field_index(p, nlen);
+		if (order[pos] < 0)
+			return bs_error_set(err, BS_E_DATA,
+			                    "%s line %d: unexpected '%.*s' after the last field "
+			                    "(trailing garbage)",
+			                    name, line, (int)(nlen > 40 ? 40 : nlen), p);
+		if (d->kind == BS_KEY_SECRET && order[pos] == F_P && f == F_SEALED) {
+			order = order_sealed;
+			d->sealed = 1;
+			d->header_len = 0;
+		}
+		if (f < 0)
+			return bs_error_set(err, BS_E_DATA, "%s line %d: unknown field '%.*s'",
+			                    name, line, (int)(nlen > 40 ? 40 : nlen), p);
+		if (d->f[f].line)
+			return bs_error_set(
+			    err, BS_E_DATA,
+			    "%s line %d: field '%s' appears twice (first on line %d)", name, line,
+			    field_names[f], d->f[f].line);
+		if (f != order[pos])
+			return bs_error_set(err, BS_E_DATA,
+			                    "%s line %d: field '%s' is missing here (found '%s')",
+			                    name, line, field_names[order[pos]], field_names[f]);
+		if (f == F_BOX)
+			d->header_len = (size_t)(p - text);
+		d->f[f] = (struct kf_field){line, sp + 1, (size_t)(nl - sp - 1)};
+		pos++;
+		p = nl + 1;
+	}
+	if (!order)
+		return bs_error_set(err, BS_E_DATA, "%s: empty file", name);
+	if (order[pos] >= 0)
+		return bs_error_set(err, BS_E_DATA,
+		                    "%s line %d: field '%s' is missing (file truncated?)", name,
+		                    line + 1, field_names[order[pos]]);
+	return 0;
+}
+
+/* ------------------------------------------------------------ values */
+
+static int is_lower_hex(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Canonical hex (lower case, no leading zero, at most maxdigits) into x.  The
+ * temporary copy is wiped: it may hold p or q. */
+static int parse_hexnum(const struct kf_doc *d, int f, mpz_t x, size_t maxdigits, bs_error *err)
+{
+	const struct kf_field *v = &d->f[f];
+	char *tmp;
+	int rc;
+
+	if (!is_lower_hex(v->val, v->len))
+		return field_error(err, d, f, "not lower-case hexadecimal");
+	if (v->val[0] == '0')
+		return field_error(err, d, f, "leading zero (numbers are written canonically)");
+	if (v->len > maxdigits)
+		return field_error(err, d, f, "too long (%zu hex digits, at most %zu)", v->len,
+		                   maxdigits);
+	tmp = bs_xmalloc(v->len + 1);
+	memcpy(tmp, v->val, v->len);
+	tmp[v->len] = '\0';
+	mpz_realloc2(x, (mp_bitcnt_t)(4 * v->len + 64)); /* no reallocation while parsing */
+	rc = mpz_set_str(x, tmp, 16);
+	sodium_memzero(tmp, v->len + 1);
+	free(tmp);
+	if (rc < 0)
+		return field_error(err, d, f, "not a hexadecimal number");
+	return 0;
+}
+
+static int parse_uint(const char *s, size_t len, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (len == 0 || len > 20 || (s[0] == '0' && len > 1))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (max - (unsigned long long)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* bits, keyid, n, hs: fill pk and check it against the declared values. */
+static int kf_public(const struct kf_doc *d, bs_pubkey *pk, unsigned flags, bs_error *err)
+{
+	const struct kf_field *kid = &d->f[F_KEYID];
+	unsigned long long bits;
+	unsigned nbits;
+
+	if (parse_uint(d->f[F_BITS].val, d->f[F_BITS].len, BS_MAX_BITS, &bits) < 0)
+		return field_error(err, d, F_BITS, "not a decimal number up to %d", BS_MAX_BITS);
+	if (bits < BS_TEST_MIN_BITS || bits % 2)
+		return field_error(err, d, F_BITS, "%llu-bit keys are not supported", bits);
+	if (bits < BS_MIN_BITS && !(flags & BS_KEYFILE_ALLOW_INSECURE))
+		return field_error(err, d, F_BITS,
+		                   "%llu-bit keys are insecure (the minimum is %d; test keys need "
+		                   "the test-only flag)",
+		                   bits, BS_MIN_BITS);
+	if (kid->len != BS_KEYID_HEXLEN || !is_lower_hex(kid->val, kid->len))
+		return field_error(err, d, F_KEYID, "not %d lower-case hex digits",
+		                   BS_KEYID_HEXLEN);
+	if (parse_hexnum(d, F_N, pk->n, (BS_MAX_BITS + 3) / 4, err) < 0)
+		return -1;
+	nbits = (unsigned)mpz_sizeinbase(pk->n, 2);
+	if (nbits != bits)
+		return field_error(err, d, F_N, "has %u bits, but field 'bits' says %llu", nbits,
+		                   bits);
+	if (parse_hexnum(d, F_HS, pk->hs, (2 * BS_MAX_BITS + 3) / 4, err) < 0)
+		return -1;
+	bs_pubkey_finish(pk);
+	if (bs_pubkey_validate(pk, (unsigned)bits, !!(flags & BS_KEYFILE_ALLOW_INSECURE), err) <
+	    0) {
+		kf_locate(d, err);
+		return -1;
+	}
+	if (memcmp(kid->val, pk->keyid_hex, BS_KEYID_HEXLEN) != 0)
+		return field_error(err, d, F_KEYID,
+		                   "does not match the key (expected %s from 'n' and 'hs', file "
+		                   "says %.*s)",
+		                   pk->keyid_hex, (int)kid->len, kid->val);
+	return 0;
+}
+
+/* p and q (from the file or from the opened box), then bs_seckey_finish. */
+static int kf_secret(const struct kf_doc *d, bs_seckey *sk, bs_error *err)
+{
+	unsigned half = sk->pub.bits / 2, pb, qb;
+	size_t maxdigits = (half + 3) / 4;
+	int rc = -1;
+	mpz_t t;
+
+	if (parse_hexnum(d, F_P, sk->p, maxdigits, err) < 0 ||
+	    parse_hexnum(d, F_Q, sk->q, maxdigits, err) < 0)
+		return -1;
+	pb = (unsigned)mpz_sizeinbase(sk->p, 2);
+	qb = (unsigned)mpz_sizeinbase(sk->q, 2);
+	if (pb != half)
+		return field_error(err, d, F_P, "has %u bits, expected %u (half of 'bits')", pb,
+		                   half);
+	if (qb != half)
+		return field_error(err, d, F_Q, "has %u bits, expected %u (half of 'bits')", qb,
+		                   half);
+	mpz_init2(t, 2 * half + 64);
+	if (!mpz_divisible_p(sk->pub.n, sk->p)) {
+		field_error(err, d, F_P, "does not divide n");
+		goto out;
+	}
+	mpz_mul(t, sk->p, sk->q);
+	if (mpz_cmp(t, sk->pub.n) != 0) {
+		field_error(err, d, F_Q, "p*q is not n");
+		goto out;
+	}
+	if (bs_seckey_finish(sk, err) < 0) {
+		kf_locate(d, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	bs_mpz_wipe_clear(t);
+	return rc;
+}
+
+/* "argon2id13 <ops> <mem> <salt hex> <nonce hex>" */
+static int kf_seal_params(const struct kf_doc *d, bs_keyseal *s, bs_error *err)
+{
+	const char *p = d->f[F_SEALED].val, *end = p + d->f[F_SEALED].len;
+	const char *tok[5];
+	size_t toklen[5];
+	unsigned long long ops, mem;
+	int n = 0;
+
+	while (n < 5) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		tok[n] = p;
+		toklen[n] = sp ? (size_t)(sp - p) : (size_t)(end - p);
+		n++;
+		if (!sp)
+			break;
+		p = sp + 1;
+	}
+	if (n != 5 || tok[4] + toklen[4] != end)
+		return field_error(err, d, F_SEALED,
+		                   "expected '" BS_SEAL_ALG " <ops> <mem> <salt> <nonce>'");
+	if (toklen[0] != strlen(BS_SEAL_ALG) || memcmp(tok[0], BS_SEAL_ALG, toklen[0]) != 0)
+		return field_error(err, d, F_SEALED,
+		                   "unknown algorithm '%.*s' (expected " BS_SEAL_ALG ")",
+		                   (int)(toklen[0] > 20 ? 20 : toklen[0]), tok[0]);
+	if (parse_uint(tok[1], toklen[1], BS_SEAL_OPS_MAX, &ops) < 0 ||
+	    ops < crypto_pwhash_OPSLIMIT_MIN)
+		return field_error(err, d, F_SEALED, "opslimit must be a number from %llu to %llu",
+		                   (unsigned long long)crypto_pwhash_OPSLIMIT_MIN, BS_SEAL_OPS_MAX);
+	if (parse_uint(tok[2], toklen[2], BS_SEAL_MEM_MAX, &mem) < 0 ||
+	    mem < crypto_pwhash_MEMLIMIT_MIN)
+		return field_error(err, d, F_SEALED,
+		                   "memlimit must be a number of bytes from %zu to %zu",
+		                   (size_t)crypto_pwhash_MEMLIMIT_MIN, BS_SEAL_MEM_MAX);
+	if (!is_lower_hex(tok[3], toklen[3]) ||
+	    bs_hex_decode(s->salt, sizeof s->salt, tok[3], toklen[3]) != sizeof s->salt)
+		return field_error(err, d, F_SEALED, "salt is not %zu lower-case hex digits",
+		                   2 * sizeof s->salt);
+	if (!is_lower_hex(tok[4], toklen[4]) ||
+	    bs_hex_decode(s->nonce, sizeof s->nonce, tok[4], toklen[4]) != sizeof s->nonce)
+		return field_error(err, d, F_SEALED, "nonce is not %zu lower-case hex digits",
+		                   2 * sizeof s->nonce);
+	s->params.opslimit = ops;
+	s->params.memlimit = (size_t)mem;
+	return 0;
+}
+
+/* Open the box with the passphrase and check p and q. */
+static int kf_unseal(struct kf_doc *d, const bs_keyseal *s, const bs_passphrase *pp,
+                     const char *text, bs_seckey *sk, bs_error *err)
+{
+	const struct kf_field *bx = &d->f[F_BOX];
+	size_t boxlen = bx->len / 2, ptlen;
+	uint8_t *box = NULL;
+	char *pt = NULL, *nl1, *nl2;
+	int rc = -1;
+
+	if (bx->len % 2 || boxlen <= crypto_secretbox_MACBYTES || !is_lower_hex(bx->val, bx->len))
+		return field_error(err, d, F_BOX, "not lower-case hex of a sealed box");
+	ptlen = boxlen - crypto_secretbox_MACBYTES;
+	box = bs_xmalloc(boxlen);
+	bs_hex_decode(box, boxlen, bx->val, bx->len);
+	pt = sodium_malloc(ptlen + 1);
+	if (!pt) {
+		bs_error_set(err, BS_E_NOMEM, "cannot allocate secure memory");
+		goto out;
+	}
+	if (bs_keyseal_open(s, pp, text, d->header_len, box, boxlen, (uint8_t *)pt, err) < 0) {
+		bs_error_prefix(err, "%s", d->name);
+		goto out;
+	}
+	pt[ptlen] = '\0';
+	/* The plaintext is "p <hex>\nq <hex>\n"; its fields are reported on the box line. */
+	nl1 = memchr(pt, '\n', ptlen);
+	nl2 = nl1 ? memchr(nl1 + 1, '\n', ptlen - (size_t)(nl1 + 1 - pt)) : NULL;
+	if (strncmp(pt, "p ", 2) != 0 || !nl1 || strncmp(nl1 + 1, "q ", 2) != 0 || !nl2 ||
+	    nl2 != pt + ptlen - 1) {
+		field_error(err, d, F_BOX, "sealed content is not 'p <hex>' and 'q <hex>'");
+		goto out;
+	}
+	d->f[F_P] = (struct kf_field){bx->line, pt + 2, (size_t)(nl1 - pt - 2)};
+	d->f[F_Q] = (struct kf_field){bx->line, nl1 + 3, (size_t)(nl2 - nl1 - 3)};
+	rc = kf_secret(d, sk, err);
+	memset(&d->f[F_P], 0, sizeof d->f[F_P]);
+	memset(&d->f[F_Q], 0, sizeof d->f[F_Q]);
+out:
+	sodium_memzero(box, boxlen);
+	free(box);
+	if (pt)
+		sodium_free(pt);
+	return rc;
+}
+
+/* ------------------------------------------------------------ parsing entry points */
+
+int bs_keyfile_getpass_source(void *arg, bs_passphrase *pp, bs_error *err)
+{
+	return bs_passphrase_get(arg, pp, err);
+}
+
+int bs_pubkey_parse(bs_pubkey *pk, const char *name, const char *text, size_t len, unsigned flags,
+                    bs_error *err)
+{
+	struct kf_doc d;
+
+	if (kf_split(&d, name, text, len, err) < 0)
+		return -1;
+	if (d.kind != BS_KEY_PUBLIC)
+		return bs_error_set(err, BS_E_DATA,
+		                    "%s is a secret key file; a public key file was expected",
+		                    name);
+	return kf_public(&d, pk, flags, err);
+}
+
+int bs_seckey_parse(bs_seckey *sk, const char *name, const char *text, size_t len, unsigned flags,
+                    bs_getpass_fn getpass, void *arg, bs_error *err)
+{
+	bs_passphrase pp = {NULL, 0};
+	bs_keyseal s;
+	struct kf_doc d;
+	int rc;
+
+	if (kf_split(&d, name, text, len, err) < 0)
+		return -1;
+	if (d.kind != BS_KEY_SECRET)
+		return bs_error_set(err, BS_E_DATA,
+		                    "%s is a public key file; a secret key file was expected",
+		                    name);
+	if (kf_public(&d, &sk->pub, flags, err) < 0)
+		return -1;
+	if (!d.sealed)
+		return kf_secret(&d, sk, err);
+	if (kf_seal_params(&d, &s, err) < 0)
+		return -1;
+	if (!getpass)
+		return bs_error_set(err, BS_E_PASS,
+		                    "%s is sealed with a passphrase; none was given", name);
+	if (getpass(arg, &pp, err) < 0) {
+		bs_passphrase_free(&pp);
+		return -1;
+	}
+	rc = kf_unseal(&d, &s, &pp, text, sk, err);
+	bs_passphrase_free(&pp);
+	return rc;
+}
+
+/* ------------------------------------------------------------ files */
+
+/* The whole file into a buffer of BS_KEYFILE_MAX + 1 bytes that is never
+ * reallocated (so no copy of a secret is left behind); free with wipe_free. */
+static int read_key_file(const char *path, char **out, size_t *outlen, mode_t *mode, bs_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+
+	if (fd < 0)
+		return bs_error_set(err, BS_E_NOINPUT, "cannot open '%s': %s", path,
+		                    strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return bs_error_set(err, BS_E_NOINPUT, "'%s' is not a regular file", path);
+	}
+	if (st.st_size > BS_KEYFILE_MAX) {
+		close(fd);
+		return bs_error_set(err, BS_E_DATA, "%s: too large (%lld bytes, limit %d)", path,
+		                    (long long)st.st_size, BS_KEYFILE_MAX);
+	}
+	buf = bs_xmalloc(BS_KEYFILE_MAX + 1);
+	while (got < BS_KEYFILE_MAX + 1) {
+		ssize_t r = read(fd, buf + got, BS_KEYFILE_MAX + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			bs_error_set(err, BS_E_IO, "cannot read '%s': %s", path, strerror(errno));
+			close(fd);
+			sodium_memzero(buf, BS_KEYFILE_MAX + 1);
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*out = buf;
+	*outlen = got;
+	*mode = st.st_mode & 07777;
+	return 0;
+}
+
+static void wipe_free(char *buf)
+{
+	if (buf) {
+		sodium_memzero(buf, BS_KEYFILE_MAX + 1);
+		free(buf);
+	}
+}
+
+static int check_secret_mode(const char *path, mode_t mode, bs_error *err)
+{
+	if (mode & 077)
+		return bs_error_set(err, BS_E_PERM,
+		                    "permissions %04o for '%s' are too open; it must be readable "
+		                    "only by its owner",
+		                    (unsigned)mode, path);
+	return 0;
+}
+
+int bs_pubkey_load(bs_pubkey *pk, const char *path, unsigned flags, bs_error *err)
+{
+	char *buf;
+	size_t len;
+	mode_t mode;
+	int rc;
+
+	if (read_key_file(path, &buf, &len, &mode, err) < 0)
+		return -1;
+	rc = bs_pubkey_parse(pk, path, buf, len, flags, err);
+	wipe_free(buf);
+	return rc;
+}
+
+int bs_seckey_load(bs_seckey *sk, const char *path, unsigned flags, bs_getpass_fn getpass,
+                   void *arg, bs_error *err)
+{
+	char *buf;
+	size_t len;
+	mode_t mode;
+	int rc;
+
+	if (read_key_file(path, &buf, &len, &mode, err) < 0)
+		return -1;
+	rc = check_secret_mode(path, mode, err);
+	if (rc == 0)
+		rc = bs_seckey_parse(sk, path, buf, len, flags, getpass, arg, err);
+	wipe_free(buf);
+	return rc;
+}
+
+int bs_keyfile_inspect(const char *path, unsigned flags, bs_pubkey *pk, bs_keyfile_info *info,
+                       bs_error *err)
+{
+	bs_pubkey tmp;
+	bs_seckey sk;
+	struct kf_doc d;
+	bs_keyseal s;
+	char *buf;
+	size_t len;
+	mode_t mode;
+	int rc = -1;
+
+	memset(info, 0, sizeof *info);
+	if (read_key_file(path, &buf, &len, &mode, err) < 0)
+		return -1;
+	bs_pubkey_init(&tmp);
+	bs_seckey_init(&sk);
+	if (kf_split(&d, path, buf, len, err) < 0)
+		goto out;
+	if (d.kind == BS_KEY_SECRET && check_secret_mode(path, mode, err) < 0)
+		goto out;
+	if (kf_public(&d, &tmp, flags, err) < 0)
+		goto out;
+	if (d.kind == BS_KEY_SECRET && d.sealed && kf_seal_params(&d, &s, err) < 0)
+		goto out;
+	if (d.kind == BS_KEY_SECRET && d.sealed)
+		info->seal = s.params;
+	if (d.kind == BS_KEY_SECRET && !d.sealed &&
+	    bs_seckey_parse(&sk, path, buf, len, flags, NULL, NULL, err) < 0)
+		goto out;
+	info->kind = d.kind;
+	info->sealed = d.sealed;
+	info->bits = tmp.bits;
+	memcpy(info->keyid_hex, tmp.keyid_hex, sizeof info->keyid_hex);
+	if (pk) {
+		mpz_set(pk->n, tmp.n);
+		mpz_set(pk->hs, tmp.hs);
+		bs_pubkey_finish(pk);
+	}
+	rc = 0;
+out:
+	bs_seckey_clear(&sk);
+	bs_pubkey_clear(&tmp);
+	wipe_free(buf);
+	return rc;
+}
