@@ -67,6 +67,8 @@ static int field_error(bs_error *err, const struct kf_doc *d, int f, const char 
 /* Add "<file> line <n>" to a message that starts "field 'x'" (paillier.c). */
 static void kf_locate(const struct kf_doc *d, bs_error *err)
 {
+	if (!err)
+		return;
 	for (int f = 0; f < F_COUNT; f++) {
 		char want[32];
 		snprintf(want, sizeof want, "field '%s'", field_names[f]);
@@ -150,6 +152,11 @@ static int kf_split(struct kf_doc *d, const char *name, const char *text, size_t
 			continue;
 		}
 		f = field_index(p, nlen);
+		if (f >= 0 && d->f[f].line)
+			return bs_error_set(
+			    err, BS_E_DATA,
+			    "%s line %d: field '%s' appears twice (first on line %d)", name, line,
+			    field_names[f], d->f[f].line);
 		if (order[pos] < 0)
 			return bs_error_set(err, BS_E_DATA,
 			                    "%s line %d: unexpected '%.*s' after the last field "
@@ -158,20 +165,15 @@ static int kf_split(struct kf_doc *d, const char *name, const char *text, size_t
 		if (d->kind == BS_KEY_SECRET && order[pos] == F_P && f == F_SEALED) {
 			order = order_sealed;
 			d->sealed = 1;
-			d->header_len = 0;
 		}
 		if (f < 0)
 			return bs_error_set(err, BS_E_DATA, "%s line %d: unknown field '%.*s'",
 			                    name, line, (int)(nlen > 40 ? 40 : nlen), p);
-		if (d->f[f].line)
-			return bs_error_set(
-			    err, BS_E_DATA,
-			    "%s line %d: field '%s' appears twice (first on line %d)", name, line,
-			    field_names[f], d->f[f].line);
 		if (f != order[pos])
-			return bs_error_set(err, BS_E_DATA,
-			                    "%s line %d: field '%s' is missing here (found '%s')",
-			                    name, line, field_names[order[pos]], field_names[f]);
+			return bs_error_set(
+			    err, BS_E_DATA, "%s line %d: field '%s' is missing here (found '%s')%s",
+			    name, line, field_names[order[pos]], field_names[f],
+			    order[pos] == F_P ? "; a sealed key has 'sealed' here" : "");
 		if (f == F_BOX)
 			d->header_len = (size_t)(p - text);
 		d->f[f] = (struct kf_field){line, sp + 1, (size_t)(nl - sp - 1)};
@@ -264,8 +266,8 @@ static int kf_public(const struct kf_doc *d, bs_pubkey *pk, unsigned flags, bs_e
 		return -1;
 	nbits = (unsigned)mpz_sizeinbase(pk->n, 2);
 	if (nbits != bits)
-		return field_error(err, d, F_N, "has %u bits, but field 'bits' says %llu", nbits,
-		                   bits);
+		return field_error(err, d, F_BITS, "says %llu, but field 'n' has %u bits", bits,
+		                   nbits);
 	if (parse_hexnum(d, F_HS, pk->hs, (2 * BS_MAX_BITS + 3) / 4, err) < 0)
 		return -1;
 	bs_pubkey_finish(pk);
