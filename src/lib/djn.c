@@ -16,7 +16,7 @@ int bs_djn_table_init(bs_djn_table *t, const bs_pubkey *pk, unsigned window, bs_
 	memset(t, 0, sizeof *t);
 	if (window < 1 || window > BS_DJN_MAX_WINDOW)
 		return bs_error_set(err, BS_E_USAGE, "DJN window %u is out of range 1..%u", window,
-				    BS_DJN_MAX_WINDOW);
+		                    BS_DJN_MAX_WINDOW);
 	t->pk = pk;
 	t->window = window;
 	t->exp_bits = pk->bits / 2;

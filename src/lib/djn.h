@@ -18,7 +18,7 @@
 #include "paillier.h"
 
 #define BS_DJN_DEFAULT_WINDOW 6
-#define BS_DJN_MAX_WINDOW 12
+#define BS_DJN_MAX_WINDOW     12
 
 typedef struct bs_djn_table {
 	const bs_pubkey *pk; /* not owned; must outlive the table */

@@ -159,7 +159,7 @@ void bs_pubkey_finish(bs_pubkey *pk)
 }
 
 int bs_pubkey_validate(const bs_pubkey *pk, unsigned declared_bits, int allow_insecure,
-		       bs_error *err)
+                       bs_error *err)
 {
 	unsigned bits = mpz_sgn(pk->n) > 0 ? (unsigned)mpz_sizeinbase(pk->n, 2) : 0;
 
@@ -167,21 +167,21 @@ int bs_pubkey_validate(const bs_pubkey *pk, unsigned declared_bits, int allow_in
 		return bs_error_set(err, BS_E_CRYPTO, "field 'n': modulus is not positive");
 	if (declared_bits && bits != declared_bits)
 		return bs_error_set(err, BS_E_CRYPTO,
-				    "field 'n': modulus has %u bits but the key declares %u", bits,
-				    declared_bits);
+		                    "field 'n': modulus has %u bits but the key declares %u", bits,
+		                    declared_bits);
 	if (bits < BS_TEST_MIN_BITS || bits > BS_MAX_BITS || bits % 2)
 		return bs_error_set(err, BS_E_CRYPTO,
-				    "field 'n': modulus size %u bits is not supported", bits);
+		                    "field 'n': modulus size %u bits is not supported", bits);
 	if (bits < BS_MIN_BITS && !allow_insecure)
 		return bs_error_set(err, BS_E_CRYPTO,
-				    "field 'n': modulus of %u bits is below the minimum of %u",
-				    bits, BS_MIN_BITS);
+		                    "field 'n': modulus of %u bits is below the minimum of %u",
+		                    bits, BS_MIN_BITS);
 	if (mpz_even_p(pk->n))
 		return bs_error_set(err, BS_E_CRYPTO, "field 'n': modulus is even");
 	for (unsigned long d = 3; d < 65536; d += 2) {
 		if (mpz_divisible_ui_p(pk->n, d))
 			return bs_error_set(err, BS_E_CRYPTO,
-					    "field 'n': modulus has the small factor %lu", d);
+			                    "field 'n': modulus has the small factor %lu", d);
 	}
 	if (mpz_perfect_power_p(pk->n))
 		return bs_error_set(err, BS_E_CRYPTO, "field 'n': modulus is a perfect power");
@@ -209,8 +209,8 @@ int bs_ciphertext_validate(const bs_pubkey *pk, const mpz_t c, bs_error *err)
 	mpz_clear(g);
 	if (!ok)
 		return bs_error_set(err, BS_E_CRYPTO,
-				    "ciphertext shares a factor with n (this would factor the "
-				    "key: treat the input as hostile)");
+		                    "ciphertext shares a factor with n (this would factor the "
+		                    "key: treat the input as hostile)");
 	return 0;
 }
 
@@ -219,7 +219,7 @@ int bs_ciphertext_validate(const bs_pubkey *pk, const mpz_t c, bs_error *err)
 /* A uniformly random prime of exactly `bits` bits with the top two bits set
  * (so that p*q has exactly 2*bits bits) and p = 3 (mod 4). */
 static void random_prime_3mod4(mpz_t p, unsigned bits, bs_keygen_progress progress, void *arg,
-			       const char *stage)
+                               const char *stage)
 {
 	unsigned long tries = 0;
 
@@ -253,18 +253,17 @@ static void compute_hs(bs_pubkey *pk)
 }
 
 int bs_paillier_keygen(bs_seckey *sk, unsigned bits, int allow_insecure,
-		       bs_keygen_progress progress, void *progress_arg, bs_error *err)
+                       bs_keygen_progress progress, void *progress_arg, bs_error *err)
 {
 	mpz_t g;
 
 	if (bits % 2 || bits < BS_TEST_MIN_BITS || bits > BS_MAX_BITS)
 		return bs_error_set(err, BS_E_USAGE,
-				    "key size %u bits is not supported (even, %u..%u)", bits,
-				    BS_TEST_MIN_BITS, BS_MAX_BITS);
+		                    "key size %u bits is not supported (even, %u..%u)", bits,
+		                    BS_TEST_MIN_BITS, BS_MAX_BITS);
 	if (bits < BS_MIN_BITS && !allow_insecure)
-		return bs_error_set(err, BS_E_USAGE,
-				    "key size %u bits is below the minimum of %u", bits,
-				    BS_MIN_BITS);
+		return bs_error_set(err, BS_E_USAGE, "key size %u bits is below the minimum of %u",
+		                    bits, BS_MIN_BITS);
 	mpz_init(g);
 	for (;;) {
 		random_prime_3mod4(sk->p, bits / 2, progress, progress_arg, "p");
@@ -371,7 +370,7 @@ int bs_seckey_finish(bs_seckey *sk, bs_error *err)
 		if (bs_paillier_decrypt(sk, back, c, err) < 0 || mpz_cmp(back, m) != 0) {
 			bs_mpz_wipe_clear(back);
 			bs_error_set(err, BS_E_CRYPTO,
-				     "secret key fails the encrypt/decrypt round trip");
+			             "secret key fails the encrypt/decrypt round trip");
 			goto out;
 		}
 		bs_mpz_wipe_clear(back);
@@ -404,7 +403,7 @@ void bs_paillier_decode(const bs_pubkey *pk, mpz_t out, const mpz_t v)
 /* ------------------------------------------------------------ encryption */
 
 int bs_paillier_encrypt_with(const bs_pubkey *pk, mpz_t c, const mpz_t m, const mpz_t a,
-			     bs_error *err)
+                             bs_error *err)
 {
 	mpz_t t;
 
@@ -501,7 +500,7 @@ void bs_paillier_rerandomize(const bs_pubkey *pk, mpz_t r, const mpz_t c, const 
 
 /* m_r = L_r(c^(r-1) mod r^2) * h_r mod r */
 static void crt_part(mpz_t out, const mpz_t c, const mpz_t r, const mpz_t r2, const mpz_t rm1,
-		     const mpz_t h)
+                     const mpz_t h)
 {
 	mpz_mod(out, c, r2);
 	mpz_powm_sec(out, out, rm1, r2);

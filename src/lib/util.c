@@ -62,18 +62,30 @@ void bs_error_clear(bs_error *err)
 int bs_error_exit_code(const bs_error *err)
 {
 	switch (err ? err->code : BS_E_INTERNAL) {
-	case BS_OK: return 0;
-	case BS_E_USAGE: return EX_USAGE;
-	case BS_E_DATA: return EX_DATAERR;
-	case BS_E_NOINPUT: return EX_NOINPUT;
-	case BS_E_CANTCREAT: return EX_CANTCREAT;
-	case BS_E_IO: return EX_IOERR;
-	case BS_E_PERM: return EX_NOPERM;
-	case BS_E_CONFIG: return EX_CONFIG;
-	case BS_E_CRYPTO: return EX_DATAERR;
-	case BS_E_PASS: return EX_NOPERM;
-	case BS_E_NOMEM: return EX_OSERR;
-	default: return EX_SOFTWARE;
+	case BS_OK:
+		return 0;
+	case BS_E_USAGE:
+		return EX_USAGE;
+	case BS_E_DATA:
+		return EX_DATAERR;
+	case BS_E_NOINPUT:
+		return EX_NOINPUT;
+	case BS_E_CANTCREAT:
+		return EX_CANTCREAT;
+	case BS_E_IO:
+		return EX_IOERR;
+	case BS_E_PERM:
+		return EX_NOPERM;
+	case BS_E_CONFIG:
+		return EX_CONFIG;
+	case BS_E_CRYPTO:
+		return EX_DATAERR;
+	case BS_E_PASS:
+		return EX_NOPERM;
+	case BS_E_NOMEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
 	}
 }
 
@@ -141,7 +153,8 @@ long bs_hex_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen)
 	if (inlen % 2 || inlen / 2 > outmax)
 		return -1;
 	for (size_t i = 0; i < inlen / 2; i++) {
-		int hi = hexval((unsigned char)in[2 * i]), lo = hexval((unsigned char)in[2 * i + 1]);
+		int hi = hexval((unsigned char)in[2 * i]),
+		    lo = hexval((unsigned char)in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -158,7 +171,7 @@ int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_er
 
 	if (fd < 0)
 		return bs_error_set(err, BS_E_NOINPUT, "cannot open '%s': %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return bs_error_set(err, BS_E_NOINPUT, "'%s' is not a regular file", path);
@@ -166,7 +179,7 @@ int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_er
 	if ((size_t)st.st_size > max) {
 		close(fd);
 		return bs_error_set(err, BS_E_DATA, "'%s' is too large (%lld bytes, limit %zu)",
-				    path, (long long)st.st_size, max);
+		                    path, (long long)st.st_size, max);
 	}
 	cap = (size_t)st.st_size + 1;
 	buf = bs_xmalloc(cap);
@@ -177,7 +190,7 @@ int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_er
 				free(buf);
 				close(fd);
 				return bs_error_set(err, BS_E_DATA, "'%s' is too large (limit %zu)",
-						    path, max);
+				                    path, max);
 			}
 			cap *= 2;
 			buf = bs_xrealloc(buf, cap);
@@ -189,7 +202,7 @@ int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_er
 			free(buf);
 			close(fd);
 			return bs_error_set(err, BS_E_IO, "cannot read '%s': %s", path,
-					    strerror(errno));
+			                    strerror(errno));
 		}
 		if (r == 0)
 			break;
@@ -203,7 +216,7 @@ int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_er
 }
 
 int bs_write_file(const char *path, const void *buf, size_t len, int mode, int overwrite,
-		  bs_error *err)
+                  bs_error *err)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL);
 	int fd = open(path, flags, mode);
@@ -212,14 +225,14 @@ int bs_write_file(const char *path, const void *buf, size_t len, int mode, int o
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return bs_error_set(err, BS_E_CANTCREAT,
-					    "'%s' already exists (not overwriting)", path);
+			                    "'%s' already exists (not overwriting)", path);
 		return bs_error_set(err, BS_E_CANTCREAT, "cannot create '%s': %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	if (overwrite && fchmod(fd, (mode_t)mode) < 0) {
 		close(fd);
 		return bs_error_set(err, BS_E_CANTCREAT, "cannot set mode of '%s': %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
@@ -229,7 +242,7 @@ int bs_write_file(const char *path, const void *buf, size_t len, int mode, int o
 			close(fd);
 			unlink(path);
 			return bs_error_set(err, BS_E_IO, "cannot write '%s': %s", path,
-					    strerror(errno));
+			                    strerror(errno));
 		}
 		p += w;
 		len -= (size_t)w;
@@ -264,7 +277,7 @@ void bs_progress(const char *label, unsigned long done, unsigned long total)
 	progress_last = now;
 	fill = (int)((double)width * (double)done / (double)total);
 	fprintf(stderr, "\r%s [%.*s%*s] %lu/%lu", label, fill,
-		"########################################", width - fill, "", done, total);
+	        "########################################", width - fill, "", done, total);
 	fflush(stderr);
 	progress_shown = 1;
 }

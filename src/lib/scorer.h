@@ -1,0 +1,54 @@
+/*
+ * scorer.h - the encrypted scorer (DESIGN.md section 7).
+ *
+ * Per message: the (bucket, clipped count) features -> one multiplication mod
+ * n^2 per distinct bucket into per-count products P_1..P_C, combined as
+ * prod_c P_c^c with 2(C-1) more multiplications, times Enc(K) (the folded
+ * constant), then re-randomized exactly once with a DJN randomizer hs^a taken
+ * from a pool.  The cost is bounded by the distinct buckets, not the
+ * message's length.
+ *
+ * The pool is filled by a background thread; each entry is used once and
+ * wiped; when it is empty the caller computes a fresh randomizer itself (the
+ * message never waits for the thread and never reuses a randomizer).
+ *
+ * A scorer is shared by threads: bs_scorer_score is thread-safe.  The
+ * encrypted model must outlive the scorer.
+ */
+#ifndef BS_SCORER_H
+#define BS_SCORER_H
+
+#include <gmp.h>
+#include <stddef.h>
+
+#include "emodel.h"
+#include "features.h"
+
+#define BS_SCORER_DEFAULT_POOL 64
+
+typedef struct bs_scorer bs_scorer;
+
+typedef struct bs_scorer_stats {
+	unsigned long scored;      /* messages */
+	unsigned long pool_hits;   /* randomizers taken from the pool */
+	unsigned long pool_misses; /* computed inline because the pool was empty */
+	unsigned long refills;     /* randomizers made by the background thread */
+} bs_scorer_stats;
+
+/* pool_size 0 = no pool and no thread (every randomizer computed inline);
+ * window 0 = BS_DJN_DEFAULT_WINDOW. */
+bs_scorer *bs_scorer_new(const bs_emodel *em, unsigned window, size_t pool_size, bs_error *err);
+void bs_scorer_free(bs_scorer *s);
+
+/* out = re-randomized Enc(score) of the message with features f[0..n). */
+void bs_scorer_score(bs_scorer *s, const bs_feature *f, size_t n, mpz_t out);
+/* The same without re-randomization (tests, benchmarks). */
+void bs_scorer_sum(const bs_scorer *s, const bs_feature *f, size_t n, mpz_t out);
+
+void bs_scorer_get_stats(bs_scorer *s, bs_scorer_stats *st);
+
+/* Test hook: called with every randomizer right before it is applied. */
+typedef void (*bs_scorer_tap)(void *arg, const mpz_t randomizer);
+void bs_scorer_set_tap(bs_scorer *s, bs_scorer_tap tap, void *arg);
+
+#endif
