@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,11 @@ static void die(int code, const char *fmt, ...)
 
 static void die_err(const bs_error *err) __attribute__((noreturn));
 
+/* A library error: its message, its sysexits code, no usage hint. */
 static void die_err(const bs_error *err)
 {
-	die(bs_error_exit_code(err), "%s", err->msg);
+	fprintf(stderr, PROG ": %s\n", err->msg);
+	exit(bs_error_exit_code(err));
 }
 
 static unsigned parse_bits(const char *s)
@@ -194,7 +197,7 @@ static int run_check(const struct opts *o)
 	} else if (info.kind == BS_KEY_SECRET && o->public_only) {
 		state = " (sealed; secret part not checked)";
 	} else if (info.kind == BS_KEY_SECRET) {
-		char prompt[600];
+		char prompt[PATH_MAX + 32];
 		bs_passphrase_source src = {o->passfile, prompt, NULL};
 		bs_seckey sk;
 
@@ -254,7 +257,7 @@ static int copy_passphrase(void *arg, bs_passphrase *pp, bs_error *err)
 
 static void get_passphrase(const struct opts *o, const char *secpath, bs_passphrase *pp)
 {
-	char prompt[600];
+	char prompt[PATH_MAX + 32];
 	bs_passphrase_source src = {o->passfile, prompt, "Same passphrase again: "};
 	bs_error err;
 
@@ -301,8 +304,7 @@ static int run_generate(const struct opts *o)
 {
 	unsigned flags =
 	    (o->insecure ? BS_KEYFILE_ALLOW_INSECURE : 0) | (o->force ? BS_KEYFILE_OVERWRITE : 0);
-	size_t plen = strlen(o->prefix) + 5;
-	char *sec = bs_xmalloc(plen), *pub = bs_xmalloc(plen);
+	char sec[PATH_MAX], pub[PATH_MAX];
 	struct progress pr = {!o->quiet && isatty(STDERR_FILENO), o->bits, 0};
 	bs_passphrase pp = {NULL, 0};
 	bs_seckey sk;
@@ -328,8 +330,10 @@ static int run_generate(const struct opts *o)
 		        PROG ": warning: %u-bit keys give about 112-bit security; %d is "
 		             "recommended\n",
 		        o->bits, BS_DEFAULT_BITS);
-	snprintf(sec, plen, "%s.sec", o->prefix);
-	snprintf(pub, plen, "%s.pub", o->prefix);
+	if (strlen(o->prefix) + 5 > sizeof sec)
+		die(EX_USAGE, "-o: prefix too long");
+	snprintf(sec, sizeof sec, "%s.sec", o->prefix);
+	snprintf(pub, sizeof pub, "%s.pub", o->prefix);
 	if (!o->force && lstat(sec, &st) == 0)
 		die(EX_CANTCREAT, "'%s' already exists (use -f to overwrite)", sec);
 	if (!o->force && lstat(pub, &st) == 0)
@@ -360,8 +364,6 @@ static int run_generate(const struct opts *o)
 		       sk.pub.keyid_hex);
 	bs_seckey_clear(&sk);
 	bs_passphrase_free(&pp);
-	free(sec);
-	free(pub);
 	return 0;
 fail:
 	if (sec_written)
