@@ -1,0 +1,214 @@
+/*
+ * model.c - blindscore-model(5) reader and writer, quantization, scoring
+ * (see model.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "model.h"
+#include "tokenize.h"
+
+#define SCORE_LIMIT ((__int128)1 << 62)
+
+void bs_model_free(bs_model *m)
+{
+	if (!m)
+		return;
+	free(m->bucket);
+	free(m->weight);
+	free(m->fweight);
+	free(m->dense);
+	free(m->fdense);
+	free(m);
+}
+
+/* Sum of C*w over positive and over negative weights gives the extremes. */
+int bs_model_bound(const bs_model *m, int64_t *bound)
+{
+	__int128 pos = 0, neg = 0, hi, lo;
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->weight[i] > 0)
+			pos += m->weight[i];
+		else
+			neg += m->weight[i];
+	}
+	hi = m->constant + (__int128)m->fp.clip * pos;
+	lo = m->constant + (__int128)m->fp.clip * neg;
+	hi = hi < 0 ? -hi : hi;
+	lo = lo < 0 ? -lo : lo;
+	if (hi < lo)
+		hi = lo;
+	if (hi > SCORE_LIMIT)
+		return -1;
+	*bound = (int64_t)hi;
+	return 0;
+}
+
+void bs_model_build_dense(bs_model *m)
+{
+	size_t nb = (size_t)1 << m->fp.bits;
+
+	m->dense = bs_xcalloc(nb, sizeof *m->dense);
+	m->fdense = bs_xcalloc(nb, sizeof *m->fdense);
+	for (size_t i = 0; i < m->n; i++) {
+		m->dense[m->bucket[i]] = m->weight[i];
+		m->fdense[m->bucket[i]] = m->fweight[i];
+	}
+}
+
+bs_model *bs_model_from_float(const bs_feature_params *fp, const double *w, double bias,
+                              double threshold, unsigned scale_bits, int64_t wmax, bs_error *err)
+{
+	size_t nb, n = 0;
+	double scale;
+	bs_model *m;
+
+	if (bs_feature_params_check(fp, err) < 0)
+		return NULL;
+	if (scale_bits > BS_MODEL_MAX_SCALE_BITS) {
+		bs_error_set(err, BS_E_USAGE, "scale bits %u out of range [0, %d]", scale_bits,
+		             BS_MODEL_MAX_SCALE_BITS);
+		return NULL;
+	}
+	if (wmax <= 0 || wmax > BS_MODEL_MAX_WEIGHT)
+		wmax = BS_MODEL_MAX_WEIGHT;
+	if (!isfinite(bias) || !isfinite(threshold)) {
+		bs_error_set(err, BS_E_DATA, "bias or threshold is not a finite number");
+		return NULL;
+	}
+	nb = (size_t)1 << fp->bits;
+	scale = ldexp(1.0, (int)scale_bits);
+	m = bs_xcalloc(1, sizeof *m);
+	m->tokenizer_version = BS_TOKENIZER_VERSION;
+	m->fp = *fp;
+	m->scale_bits = scale_bits;
+	m->bias = bias;
+	m->threshold = threshold;
+	for (size_t j = 0; j < nb; j++)
+		n += w[j] != 0.0;
+	m->bucket = bs_xmalloc((n ? n : 1) * sizeof *m->bucket);
+	m->weight = bs_xmalloc((n ? n : 1) * sizeof *m->weight);
+	m->fweight = bs_xmalloc((n ? n : 1) * sizeof *m->fweight);
+	for (size_t j = 0; j < nb; j++) {
+		double q;
+		if (w[j] == 0.0)
+			continue;
+		if (!isfinite(w[j])) {
+			bs_error_set(err, BS_E_DATA, "weight of bucket %zu is not finite", j);
+			bs_model_free(m);
+			return NULL;
+		}
+		q = round(w[j] * scale);
+		if (q > (double)wmax)
+			q = (double)wmax;
+		if (q < -(double)wmax)
+			q = -(double)wmax;
+		m->bucket[m->n] = (uint32_t)j;
+		m->weight[m->n] = (int32_t)q;
+		m->fweight[m->n] = w[j];
+		if (llabs((long long)q) > m->weight_bound)
+			m->weight_bound = llabs((long long)q);
+		m->n++;
+	}
+	if (m->weight_bound == 0)
+		m->weight_bound = 1;
+	if (fabs((bias - threshold) * scale) > 0x1p61) {
+		bs_error_set(err, BS_E_DATA, "bias - threshold too large for scale 2^%u",
+		             scale_bits);
+		bs_model_free(m);
+		return NULL;
+	}
+	m->constant = (int64_t)llround((bias - threshold) * scale);
+	if (bs_model_bound(m, &m->score_bound) < 0) {
+		bs_error_set(err, BS_E_DATA, "score bound exceeds 2^62: lower the scale bits");
+		bs_model_free(m);
+		return NULL;
+	}
+	bs_model_build_dense(m);
+	return m;
+}
+
+int64_t bs_model_score(const bs_model *m, const bs_feature *f, size_t n)
+{
+	int64_t s = m->constant;
+	for (size_t i = 0; i < n; i++)
+		s += (int64_t)f[i].count * m->dense[f[i].bucket];
+	return s;
+}
+
+double bs_model_score_float(const bs_model *m, const bs_feature *f, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)f[i].count * m->fdense[f[i].bucket];
+	return s + m->bias - m->threshold;
+}
+
+void bs_model_id_hex(const bs_model *m, char out[2 * BS_MODEL_ID_BYTES + 1])
+{
+	bs_hex_encode(out, m->id, BS_MODEL_ID_BYTES);
+}
+
+/* ------------------------------------------------------------------ writer */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if ((size_t)k < b->cap - b->len)
+			break;
+		b->cap = b->cap * 2 + (size_t)k;
+		b->p = bs_xrealloc(b->p, b->cap);
+	}
+	b->len += (size_t)k;
+}
+
+char *bs_model_format(bs_model *m, size_t *len)
+{
+	struct sbuf b = {bs_xmalloc(4096), 0, 4096};
+	char salt[2 * BS_SALT_BYTES + 1];
+
+	bs_hex_encode(salt, m->fp.salt, BS_SALT_BYTES);
+	sb_printf(&b, "%s %d\n", BS_MODEL_MAGIC, BS_MODEL_VERSION);
+	sb_printf(&b, "tokenizer %u\nngram %u\nchargram %u\nbits %u\nsalt %s\nclip %u\n",
+	          m->tokenizer_version, m->fp.ngram, m->fp.chargram, m->fp.bits, salt, m->fp.clip);
+	sb_printf(&b, "scale-bits %u\nweight-bound %lld\n", m->scale_bits,
+	          (long long)m->weight_bound);
+	sb_printf(&b, "bias %.17g\nthreshold %.17g\n", m->bias, m->threshold);
+	sb_printf(&b, "constant %lld\nscore-bound %lld\nweights %zu\n", (long long)m->constant,
+	          (long long)m->score_bound, m->n);
+	for (size_t i = 0; i < m->n; i++)
+		sb_printf(&b, "%u %d %.9g\n", m->bucket[i], m->weight[i], m->fweight[i]);
+	sb_printf(&b, "end\n");
+	crypto_hash_sha256(m->id, (const unsigned char *)b.p, b.len);
+	*len = b.len;
+	return b.p;
+}
+
+int bs_model_write(bs_model *m, const char *path, int overwrite, bs_error *err)
+{
+	size_t len;
+	char *text = bs_model_format(m, &len);
+	int r = bs_write_file(path, text, len, 0644, overwrite, err);
+	free(text);
+	return r;
+}
