@@ -191,6 +191,20 @@ int bs_pubkey_validate(const bs_pubkey *pk, unsigned declared_bits, int allow_in
 		bs_error_prefix(err, "field 'hs'");
 		return -1;
 	}
+	/* hs of order 1 or 2 mod n (hs = 1, n-1, ...) would not randomize at
+	 * all: ciphertexts would be readable as 1 + m n.  Refuse hs^2 = 1 mod n. */
+	{
+		mpz_t t;
+		int trivial;
+		mpz_init(t);
+		mpz_powm_ui(t, pk->hs, 2, pk->n);
+		trivial = mpz_cmp_ui(t, 1) == 0;
+		mpz_clear(t);
+		if (trivial)
+			return bs_error_set(err, BS_E_CRYPTO,
+					    "field 'hs': hs^2 = 1 mod n, so it would not randomize "
+					    "ciphertexts");
+	}
 	return 0;
 }
 
@@ -349,12 +363,10 @@ int bs_seckey_finish(bs_seckey *sk, bs_error *err)
 	    mpz_invert(sk->qinv, sk->q, sk->p) == 0)
 		return bs_error_set(err, BS_E_CRYPTO, "field 'p': CRT constants do not exist");
 
-	/* hs must be an encryption of zero under this key. */
+	/* hs must be a non-trivial encryption of zero under this key. */
 	mpz_inits(m, c, NULL);
-	if (bs_ciphertext_validate(pk, pk->hs, err) < 0) {
-		bs_error_prefix(err, "field 'hs'");
+	if (bs_pubkey_validate(pk, 0, 1, err) < 0)
 		goto out;
-	}
 	if (bs_paillier_decrypt(sk, m, pk->hs, err) < 0 || mpz_sgn(m) != 0) {
 		bs_error_set(err, BS_E_CRYPTO, "field 'hs': is not an encryption of zero");
 		goto out;

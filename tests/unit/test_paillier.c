@@ -346,6 +346,16 @@ START_TEST(test_pubkey_validation)
 	ck_assert_ptr_nonnull(strstr(err.msg, "field 'hs'"));
 	bs_pubkey_clear(&pk);
 
+	/* hs = 1 and hs = n - 1 do not randomize: refused */
+	mpz_set_ui(hs, 1);
+	pub_from(&pk, kat_sk.pub.n, hs);
+	ck_assert_int_eq(bs_pubkey_validate(&pk, 0, 1, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "would not randomize"));
+	bs_pubkey_clear(&pk);
+	mpz_sub_ui(hs, kat_sk.pub.n, 1);
+	pub_from(&pk, kat_sk.pub.n, hs);
+	ck_assert_int_eq(bs_pubkey_validate(&pk, 0, 1, &err), -1);
+	bs_pubkey_clear(&pk);
 	/* hs = 0 */
 	mpz_set_ui(hs, 0);
 	pub_from(&pk, kat_sk.pub.n, hs);
@@ -376,6 +386,9 @@ START_TEST(test_seckey_checks)
 	char *s;
 
 	ck_assert_int_eq(finish_with(KAT_P, KAT_Q, KAT_N, KAT_HS, &err), 0);
+	/* hs = 1 is a valid unit and an "encryption of zero" that randomizes nothing */
+	ck_assert_int_eq(finish_with(KAT_P, KAT_Q, KAT_N, "1", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "would not randomize"));
 	/* p given twice (IPCL defect: q checked against nothing) */
 	mpz_init_set_str(t, KAT_P, 16);
 	mpz_mul(t, t, t);
