@@ -1,0 +1,251 @@
+/*
+ * test_features.c - feature hashing: SipHash-2-4 vectors (the paper's and an
+ * independent implementation), bucket reduction, clipping, sorting, reuse,
+ * pairs, character n-grams, tokenizer wiring.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "features.h"
+#include "tokenize.h"
+
+/* Independent SipHash-2-4 (Aumasson and Bernstein, 2012), 64-bit output. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define ROUND                                                                                      \
+	do {                                                                                       \
+		v0 += v1, v1 = ROTL(v1, 13), v1 ^= v0, v0 = ROTL(v0, 32);                          \
+		v2 += v3, v3 = ROTL(v3, 16), v3 ^= v2;                                             \
+		v0 += v3, v3 = ROTL(v3, 21), v3 ^= v0;                                             \
+		v2 += v1, v1 = ROTL(v1, 17), v1 ^= v2, v2 = ROTL(v2, 32);                          \
+	} while (0)
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t ref_siphash24(const uint8_t *in, size_t len, const uint8_t key[16])
+{
+	uint64_t k0 = le64(key), k1 = le64(key + 8), m, b = (uint64_t)len << 56;
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL, v1 = k1 ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL, v3 = k1 ^ 0x7465646279746573ULL;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = le64(in + i);
+		v3 ^= m;
+		ROUND;
+		ROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)in[i + j] << (8 * j);
+	v3 ^= b;
+	ROUND;
+	ROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	ROUND;
+	ROUND;
+	ROUND;
+	ROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static bs_feature_params params(unsigned bits, unsigned clip, unsigned ngram)
+{
+	bs_feature_params p;
+	memset(&p, 0, sizeof p);
+	p.bits = bits;
+	p.clip = clip;
+	p.ngram = ngram;
+	for (int i = 0; i < 16; i++)
+		p.salt[i] = (uint8_t)i;
+	return p;
+}
+
+START_TEST(paper_vector)
+{
+	/* SipHash paper, appendix A: key 00..0f, message 00..0e -> a129ca6149be45e5 */
+	bs_feature_params p = params(24, 1, 1);
+	char msg[15];
+	for (int i = 0; i < 15; i++)
+		msg[i] = (char)i;
+	ck_assert_uint_eq(bs_features_hash(&p, msg, 15), 0xa129ca6149be45e5ULL & 0xffffff);
+	ck_assert_uint_eq(ref_siphash24((const uint8_t *)msg, 15, p.salt), 0xa129ca6149be45e5ULL);
+}
+END_TEST
+
+START_TEST(independent_vectors)
+{
+	static const char *toks[] = {"",
+	                             "a",
+	                             "viagra",
+	                             "subject",
+	                             "0123456789abcdef",
+	                             "\xc3\xa9t\xc3\xa9",
+	                             "a b",
+	                             "longer-than-eight-bytes-token"};
+	for (unsigned bits = 4; bits <= 24; bits += 5) {
+		bs_feature_params p = params(bits, 1, 1);
+		p.salt[3] = (uint8_t)(0x5a ^ bits);
+		for (size_t i = 0; i < sizeof toks / sizeof *toks; i++) {
+			uint64_t h =
+			    ref_siphash24((const uint8_t *)toks[i], strlen(toks[i]), p.salt);
+			ck_assert_uint_eq(bs_features_hash(&p, toks[i], strlen(toks[i])),
+			                  h & ((1ULL << bits) - 1));
+		}
+	}
+}
+END_TEST
+
+static uint32_t count_of(const bs_feature *f, size_t n, uint32_t bucket)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].bucket == bucket)
+			return f[i].count;
+	return 0;
+}
+
+START_TEST(clipping_and_order)
+{
+	bs_feature_params p = params(16, 2, 1);
+	bs_features *f = bs_features_new(&p, NULL);
+	const bs_feature *out;
+	size_t n;
+
+	for (int i = 0; i < 5; i++)
+		bs_features_add_token(f, "spam", 4);
+	bs_features_add_token(f, "ham", 3);
+	n = bs_features_get(f, &out);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_lt(out[0].bucket, out[1].bucket);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "spam", 4)), 2);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "ham", 3)), 1);
+	ck_assert_uint_eq(bs_features_tokens(f), 6);
+	bs_features_reset(f);
+	ck_assert_uint_eq(bs_features_get(f, &out), 0);
+	bs_features_free(f);
+}
+END_TEST
+
+START_TEST(many_tokens_bounded)
+{
+	/* 5000 distinct tokens into 2^8 buckets: at most 256 entries, counts add up */
+	bs_feature_params p = params(8, 255, 1);
+	bs_features *f = bs_features_new(&p, NULL);
+	const bs_feature *out;
+	size_t n, total = 0;
+	char tok[16];
+
+	for (int round = 0; round < 3; round++) {
+		bs_features_reset(f);
+		for (int i = 0; i < 5000; i++) {
+			int k = snprintf(tok, sizeof tok, "t%d", i);
+			bs_features_add_token(f, tok, (size_t)k);
+		}
+		n = bs_features_get(f, &out);
+		ck_assert_uint_le(n, 256);
+		total = 0;
+		for (size_t i = 0; i < n; i++) {
+			total += out[i].count;
+			if (i)
+				ck_assert_uint_lt(out[i - 1].bucket, out[i].bucket);
+		}
+		ck_assert_uint_eq(total, 5000); /* 5000/256 ~ 20 per bucket < clip 255 */
+	}
+	bs_features_free(f);
+}
+END_TEST
+
+START_TEST(pairs_and_chargrams)
+{
+	bs_feature_params p = params(20, 1, 2);
+	bs_features *f = bs_features_new(&p, NULL);
+	const bs_feature *out;
+	size_t n;
+
+	bs_features_add_token(f, "cheap", 5);
+	bs_features_add_token(f, "pills", 5);
+	n = bs_features_get(f, &out);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "cheap pills", 11)), 1);
+	bs_features_free(f);
+
+	p = params(20, 1, 1);
+	p.chargram = 3;
+	f = bs_features_new(&p, NULL);
+	bs_features_add_token(f, "abcd", 4); /* <abcd>: <ab abc bcd cd> = 4 grams */
+	bs_features_add_token(f, ",", 1);    /* punctuation: no grams */
+	n = bs_features_get(f, &out);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "\001<ab", 4)), 1);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "\001cd>", 4)), 1);
+	bs_features_free(f);
+}
+END_TEST
+
+START_TEST(tokenizer_wiring)
+{
+	bs_feature_params p = params(18, 1, 1);
+	bs_features *f = bs_features_new(&p, NULL);
+	bs_tokenizer t;
+	const bs_feature *out;
+	size_t n;
+
+	bs_features_attach(f, &t);
+	bs_tok_feed(&t, "Hello, hel", 10);
+	bs_tok_feed(&t, "lo WORLD", 8);
+	bs_tok_flush(&t);
+	n = bs_features_get(f, &out);
+	ck_assert_uint_eq(bs_features_tokens(f), 4); /* hello , hello world */
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "hello", 5)), 1); /* clipped */
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "world", 5)), 1);
+	bs_features_free(f);
+}
+END_TEST
+
+START_TEST(bad_params)
+{
+	bs_error err;
+	bs_feature_params p = params(3, 1, 1);
+	ck_assert_ptr_null(bs_features_new(&p, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "bits"));
+	p = params(18, 0, 1);
+	ck_assert_ptr_null(bs_features_new(&p, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "clip"));
+	p = params(18, 1, 3);
+	ck_assert_ptr_null(bs_features_new(&p, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "ngram"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("features");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, paper_vector);
+	tcase_add_test(tc, independent_vectors);
+	tcase_add_test(tc, clipping_and_order);
+	tcase_add_test(tc, many_tokens_bounded);
+	tcase_add_test(tc, pairs_and_chargrams);
+	tcase_add_test(tc, tokenizer_wiring);
+	tcase_add_test(tc, bad_params);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

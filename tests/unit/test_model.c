@@ -1,0 +1,252 @@
+/*
+ * test_model.c - blindscore-model(5): round trip, every header field
+ * malformed -> an error naming it and its line, weight lines, score and bound
+ * by hand, quantization; metrics (AUC, ROC, FPR threshold) by hand.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "metrics.h"
+#include "model.h"
+
+static bs_model *small_model(void)
+{
+	bs_feature_params fp;
+	double w[16] = {0};
+	bs_model *m;
+
+	memset(&fp, 0, sizeof fp);
+	fp.bits = 4;
+	fp.clip = 3;
+	fp.ngram = 1;
+	memset(fp.salt, 0xab, sizeof fp.salt);
+	w[1] = 0.5;   /* 2^4 * 0.5 = 8 */
+	w[7] = -1.25; /* -20 */
+	w[9] = 0.01;  /* 0.16 -> 0 (kept: float weight non-zero) */
+	w[15] = 2.0;  /* 32 */
+	m = bs_model_from_float(&fp, w, 0.25, 1.0, 4, 0, NULL); /* K = round(-0.75*16) = -12 */
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
+
+START_TEST(quantize_score_bound)
+{
+	bs_model *m = small_model();
+	bs_feature f[] = {{1, 2}, {7, 1}, {15, 3}};
+
+	ck_assert_int_eq(m->constant, -12);
+	ck_assert_uint_eq(m->n, 4);
+	ck_assert_int_eq(m->weight[0], 8);
+	ck_assert_int_eq(m->weight[1], -20);
+	ck_assert_int_eq(m->weight[2], 0);
+	ck_assert_int_eq(m->weight[3], 32);
+	ck_assert_int_eq(m->weight_bound, 32);
+	/* |K + C*(8+32)| = 108, |K + C*(-20)| = 72 */
+	ck_assert_int_eq(m->score_bound, 108);
+	/* -12 + 2*8 - 20 + 3*32 = 80 */
+	ck_assert_int_eq(bs_model_score(m, f, 3), 80);
+	ck_assert(bs_model_flagged(80));
+	ck_assert(!bs_model_flagged(-1));
+	ck_assert(bs_model_flagged(0));
+	ck_assert(fabs(bs_model_score_float(m, f, 3) - (1.0 - 1.25 + 6.0 + 0.25 - 1.0)) < 1e-12);
+	bs_model_free(m);
+}
+END_TEST
+
+START_TEST(saturation)
+{
+	bs_feature_params fp;
+	double w[16] = {0};
+	bs_model *m;
+
+	memset(&fp, 0, sizeof fp);
+	fp.bits = 4;
+	fp.clip = 1;
+	fp.ngram = 1;
+	w[2] = 100;
+	w[3] = -100;
+	m = bs_model_from_float(&fp, w, 0, 0, 8, 1000, NULL);
+	ck_assert_int_eq(m->weight[0], 1000);
+	ck_assert_int_eq(m->weight[1], -1000);
+	ck_assert_int_eq(m->weight_bound, 1000);
+	bs_model_free(m);
+}
+END_TEST
+
+START_TEST(round_trip)
+{
+	bs_model *m = small_model(), *r;
+	size_t len, len2;
+	char *text = bs_model_format(m, &len), *text2;
+	bs_error err;
+
+	r = bs_model_parse(text, len, "t.model", &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	text2 = bs_model_format(r, &len2);
+	ck_assert_uint_eq(len, len2);
+	ck_assert_mem_eq(text, text2, len);
+	ck_assert_mem_eq(m->id, r->id, BS_MODEL_ID_BYTES);
+	ck_assert_int_eq(r->fp.bits, 4);
+	ck_assert_int_eq(r->fp.clip, 3);
+	ck_assert_int_eq(r->constant, -12);
+	ck_assert_int_eq(r->dense[15], 32);
+	ck_assert(r->bias == 0.25 && r->threshold == 1.0);
+	free(text);
+	free(text2);
+	bs_model_free(m);
+	bs_model_free(r);
+}
+END_TEST
+
+/* Replace line `line` (1-based) of the canonical text with `repl` and expect
+ * an error mentioning `field` and ":line:". */
+static void expect_error(const char *repl, unsigned line, const char *field)
+{
+	bs_model *m = small_model();
+	size_t len;
+	char *text = bs_model_format(m, &len), *out = malloc(len + 256), *p = text, want[32];
+	size_t o = 0;
+	bs_error err;
+	bs_model *r;
+
+	for (unsigned l = 1; *p; l++) {
+		char *nl = strchr(p, '\n');
+		size_t n = (size_t)(nl - p) + 1;
+		if (l == line) {
+			if (repl) {
+				memcpy(out + o, repl, strlen(repl));
+				o += strlen(repl);
+			}
+		} else {
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	r = bs_model_parse(out, o, "t.model", &err);
+	ck_assert_msg(r == NULL, "accepted '%s' on line %u", repl ? repl : "(deleted)", line);
+	snprintf(want, sizeof want, "t.model:%u:", line);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "'%s' lacks '%s'", err.msg, want);
+	ck_assert_msg(strstr(err.msg, field) != NULL, "'%s' lacks '%s'", err.msg, field);
+	bs_model_free(m);
+	free(out);
+	free(text);
+}
+
+START_TEST(malformed_fields)
+{
+	expect_error("blindscore-model 2\n", 1, "magic");
+	expect_error("blindscore-key 1\n", 1, "magic");
+	expect_error("tokenizer 9\n", 2, "tokenizer");
+	expect_error("ngram 3\n", 3, "ngram");
+	expect_error("chargram 2\n", 4, "chargram");
+	expect_error("bits 99\n", 5, "bits");
+	expect_error("salt abcd\n", 6, "salt");
+	expect_error("salt zzabababababababababababababababab\n", 6, "salt");
+	expect_error("clip 0\n", 7, "clip");
+	expect_error("scale-bits 40\n", 8, "scale-bits");
+	expect_error("weight-bound -1\n", 9, "weight-bound");
+	expect_error("weight-bound 10\n", 15, "weight"); /* then weight 32 exceeds it */
+	expect_error("bias nan\n", 10, "bias");
+	expect_error("threshold x\n", 11, "threshold");
+	expect_error("constant 1.5\n", 12, "constant");
+	expect_error("score-bound 107\n", 13, "score-bound");
+	expect_error("weights 5\n", 18, "weight line");
+	expect_error("weights x\n", 14, "weights");
+	expect_error("clip  3\n", 7, "clip");
+	expect_error("bits 4 \n", 5, "bits");
+	expect_error(NULL, 2, "tokenizer");       /* a missing line: the next one is out of place */
+	expect_error("1 8 0.5\n", 16, "bucket");  /* not ascending (after bucket 7) */
+	expect_error("16 8 0.5\n", 15, "bucket"); /* out of range */
+	expect_error("1 8\n", 15, "weight line");
+	expect_error("1 8 0\n", 15, "float weight");
+	expect_error("fin\n", 19, "end");
+}
+END_TEST
+
+START_TEST(truncated)
+{
+	bs_model *m = small_model();
+	size_t len;
+	char *text = bs_model_format(m, &len);
+	bs_error err;
+
+	for (size_t cut = 0; cut < len; cut++) {
+		bs_model *r = bs_model_parse(text, cut, "t.model", &err);
+		ck_assert_msg(r == NULL, "accepted a file cut at %zu", cut);
+	}
+	free(text);
+	bs_model_free(m);
+}
+END_TEST
+
+START_TEST(metrics_by_hand)
+{
+	/* spam 0.9 0.8 0.4, ham 0.7 0.3 0.1 0.4(tie)  */
+	double s[] = {0.9, 0.8, 0.4, 0.7, 0.3, 0.1, 0.4};
+	int l[] = {1, 1, 1, 0, 0, 0, 0};
+	bs_confusion c;
+	bs_roc_point *roc;
+	double fnr, t;
+	size_t n;
+
+	/* pairs (spam > ham): 0.9: 4, 0.8: 4, 0.4: 2 + 0.5 tie -> 10.5 / 12 */
+	ck_assert(fabs(bs_auc(s, l, 7) - 10.5 / 12) < 1e-12);
+	bs_confusion_at(s, l, 7, 0.5, &c);
+	ck_assert_uint_eq(c.tp, 2);
+	ck_assert_uint_eq(c.fn, 1);
+	ck_assert_uint_eq(c.fp, 1);
+	ck_assert_uint_eq(c.tn, 3);
+	/* FP <= 25 %: one ham (0.7) may be flagged; the next ham is 0.4, the next
+	 * higher score 0.7: threshold 0.55, spam 0.4 missed */
+	t = bs_threshold_for_fpr(s, l, 7, 0.25, &fnr);
+	ck_assert(fabs(t - 0.55) < 1e-12);
+	ck_assert(fabs(fnr - 1.0 / 3) < 1e-12);
+	/* FP 0: above 0.7, between 0.7 and 0.8 */
+	t = bs_threshold_for_fpr(s, l, 7, 0.0, &fnr);
+	ck_assert(fabs(t - 0.75) < 1e-12);
+	n = bs_roc(s, l, 7, &roc);
+	ck_assert_uint_eq(n, 7); /* origin + 6 distinct scores */
+	ck_assert(roc[0].fpr == 0 && roc[0].tpr == 0);
+	ck_assert(roc[n - 1].fpr == 1 && roc[n - 1].tpr == 1);
+	ck_assert(fabs(roc[3].fpr - 0.25) < 1e-12 && fabs(roc[3].tpr - 2.0 / 3) < 1e-12);
+	free(roc);
+}
+END_TEST
+
+START_TEST(labels)
+{
+	ck_assert_int_eq(bs_label_parse("ham"), BS_LABEL_HAM);
+	ck_assert_int_eq(bs_label_parse("SPAM"), BS_LABEL_SPAM);
+	ck_assert_int_eq(bs_label_parse("0"), BS_LABEL_HAM);
+	ck_assert_int_eq(bs_label_parse("1"), BS_LABEL_SPAM);
+	ck_assert_int_eq(bs_label_parse("junk"), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, quantize_score_bound);
+	tcase_add_test(tc, saturation);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, malformed_fields);
+	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, metrics_by_hand);
+	tcase_add_test(tc, labels);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
