@@ -1,5 +1,5 @@
 /*
- * corpus.c - stream a .tar.xz corpus file by file (see corpus.h).  Test-only.
+ * tarxz.c - stream a .tar.xz corpus file by file (see tarxz.h).  Test-only.
  */
 #include "config.h"
 
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "corpus.h"
+#include "tarxz.h"
 #include "util.h"
 
-int corpus_exists(const char *path)
+int tarxz_exists(const char *path)
 {
 	return access(path, R_OK) == 0;
 }
@@ -30,7 +30,7 @@ static unsigned long long tar_octal(const unsigned char *p, size_t n)
 	return v;
 }
 
-int corpus_tar_foreach(const char *archive, corpus_file_fn fn, void *arg)
+int tarxz_foreach(const char *archive, tarxz_file_fn fn, void *arg)
 {
 	char cmd[4352];
 	unsigned char hdr[512];
@@ -39,18 +39,18 @@ int corpus_tar_foreach(const char *archive, corpus_file_fn fn, void *arg)
 	int rc = 0;
 
 	if (strchr(archive, '\'')) {
-		fprintf(stderr, "corpus: unsupported path %s\n", archive);
+		fprintf(stderr, "tarxz: unsupported path %s\n", archive);
 		return -1;
 	}
 	snprintf(cmd, sizeof cmd, "xz -dc '%s'", archive);
 	f = popen(cmd, "r");
 	if (!f) {
-		perror("corpus: popen xz");
+		perror("tarxz: popen xz");
 		return -1;
 	}
 	for (;;) {
 		if (fread(hdr, 1, 512, f) != 512) {
-			fprintf(stderr, "corpus: %s: truncated tar stream\n", archive);
+			fprintf(stderr, "tarxz: %s: truncated tar stream\n", archive);
 			rc = -1;
 			break;
 		}
@@ -61,7 +61,7 @@ int corpus_tar_foreach(const char *archive, corpus_file_fn fn, void *arg)
 		char type = (char)hdr[156];
 		char *data = bs_xmalloc(padded + 1);
 		if (padded && fread(data, 1, padded, f) != padded) {
-			fprintf(stderr, "corpus: %s: truncated member\n", archive);
+			fprintf(stderr, "tarxz: %s: truncated member\n", archive);
 			free(data);
 			rc = -1;
 			break;
@@ -92,7 +92,7 @@ int corpus_tar_foreach(const char *archive, corpus_file_fn fn, void *arg)
 	while (fread(hdr, 1, sizeof hdr, f) > 0)
 		;
 	if (pclose(f) != 0 && rc == 0) {
-		fprintf(stderr, "corpus: xz -dc %s failed\n", archive);
+		fprintf(stderr, "tarxz: xz -dc %s failed\n", archive);
 		rc = -1;
 	}
 	return rc;

@@ -15,7 +15,7 @@
 
 #include "tokenize.h"
 #include "util.h"
-#include "corpus.h"
+#include "tarxz.h"
 
 /* Tokens joined by '|' (never a token by itself in these known answers). */
 struct collect {
@@ -316,11 +316,11 @@ START_TEST(test_enron_corpus)
 		return;
 	}
 	snprintf(path, sizeof path, "%s/enron-spam.tar.xz", dir);
-	if (!corpus_exists(path)) {
+	if (!tarxz_exists(path)) {
 		fprintf(stderr, "test_enron_corpus: SKIP (%s not found)\n", path);
 		return;
 	}
-	ck_assert_int_eq(corpus_tar_foreach(path, enron_file, &st), 0);
+	ck_assert_int_eq(tarxz_foreach(path, enron_file, &st), 0);
 	double frac = st.files ? (double)st.same / st.files : 0;
 	fprintf(stderr, "test_enron_corpus: %lu/%lu files reproduce exactly (%.4f)%s%s\n", st.same,
 	        st.files, frac, st.first_name[0] ? "; first mismatch: " : "", st.first_name);
