@@ -434,8 +434,8 @@ int main(int argc, char **argv)
 		die(EX_IOERR, "cannot write the output: %s", strerror(errno));
 	if (c.bad)
 		dc_report(NULL,
-		          "%lu of %lu records were bad (reported above); %lu good, %lu flagged",
-		          c.bad, c.records, c.good, c.flagged);
+		          "%lu problem%s reported above; %lu of %lu records good, %lu flagged",
+		          c.bad, c.bad == 1 ? "" : "s", c.good, c.records, c.flagged);
 	if (c.exit_code)
 		return c.exit_code;
 	return c.bad ? EX_DATAERR : 0;

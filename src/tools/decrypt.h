@@ -62,7 +62,8 @@ struct dc_ctx {
 void dc_report(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* decrypt_work.c: main-thread checks of one row (key id, model, width);
- * marks it bad and reports.  Returns 0 if the row may be decrypted. */
+ * marks it bad with the reason in row->why (reported by dc_emit, in input
+ * order).  Returns 0 if the row may be decrypted. */
 int dc_precheck(struct dc_ctx *c, struct dc_row *row);
 /* Decrypt every unchecked, not-bad row of rows[0..n) with c->jobs threads. */
 void dc_decrypt_rows(struct dc_ctx *c, struct dc_row *rows, size_t n);

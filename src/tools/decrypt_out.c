@@ -146,12 +146,10 @@ static void print_row(struct dc_ctx *c, const struct dc_row *row)
 	}
 	switch (c->format) {
 	case DC_TABLE:
-		printf("%-8s  %-20s  %-14s  %-30s  %5s  %10" PRId64 "  %-7s  %s\n", hdr ? f : seq,
-		       t, q[0] ? q : "-", s[0] ? s : "-", nr, row->score,
-		       row->flagged ? "FLAGGED" : "-",
-		       hdr            ? ""
-		       : r->truncated ? "truncated"
-		                      : "");
+		printf("%-8s  %-20s  %-14s  %-30s  %5s  %10" PRId64 "  %s%s\n", hdr ? f : seq, t,
+		       q[0] ? q : "-", s[0] ? s : "-", nr, row->score,
+		       row->flagged ? "FLAGGED" : "-      ",
+		       !hdr && r->truncated ? "  truncated" : "");
 		break;
 	case DC_CSV:
 		csv_field(hdr ? "" : seq, 0);

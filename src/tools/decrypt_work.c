@@ -23,45 +23,31 @@ static const struct dc_model *find_model(const struct dc_ctx *c, const char *id)
 	return NULL;
 }
 
-static void row_where(const struct dc_row *row, char *buf, size_t max)
-{
-	if (row->line)
-		snprintf(buf, max, "%s line %lu", row->file, row->line);
-	else
-		snprintf(buf, max, "%s", row->file);
-}
-
 int dc_precheck(struct dc_ctx *c, struct dc_row *row)
 {
 	const bs_pubkey *pk = &c->sk.pub;
 	size_t width = 2 * (size_t)pk->bits / 8;
-	char where[600];
 
-	row_where(row, where, sizeof where);
-	if (strcmp(row->rec.keyid, pk->keyid_hex) != 0) {
-		dc_report(where,
-		          "field 'keyid': the record is for key %s, but this key is %s; not "
-		          "decrypted",
-		          row->rec.keyid, pk->keyid_hex);
-		row->bad = 1;
-	} else if (!(row->model = find_model(c, row->rec.modelid))) {
-		dc_report(where,
-		          "field 'modelid': unknown model %s (give its plaintext model with -m); "
-		          "not decrypted",
-		          row->rec.modelid);
-		row->bad = 1;
-	} else if (row->rec.clen != width) {
-		dc_report(where,
-		          "field 'ciphertext': %zu bytes, but a %u-bit key's ciphertexts are %zu "
-		          "bytes",
-		          row->rec.clen, pk->bits, width);
-		row->bad = 1;
-	}
-	if (row->bad) {
-		row->checked = 1;
-		c->bad++;
-	}
-	return row->bad ? -1 : 0;
+	if (strcmp(row->rec.keyid, pk->keyid_hex) != 0)
+		snprintf(row->why, sizeof row->why,
+		         "field 'keyid': the record is for key %s, but this key is %s; not "
+		         "decrypted",
+		         row->rec.keyid, pk->keyid_hex);
+	else if (!(row->model = find_model(c, row->rec.modelid)))
+		snprintf(row->why, sizeof row->why,
+		         "field 'modelid': unknown model %s (give its plaintext model with -m); "
+		         "not decrypted",
+		         row->rec.modelid);
+	else if (row->rec.clen != width)
+		snprintf(row->why, sizeof row->why,
+		         "field 'ciphertext': %zu bytes, but a %u-bit key's ciphertexts are %zu "
+		         "bytes",
+		         row->rec.clen, pk->bits, width);
+	else
+		return 0;
+	row->bad = 1;
+	row->checked = 1;
+	return -1;
 }
 
 /* Decrypt one row; on a problem fill row->why and set row->bad. */
