@@ -248,11 +248,14 @@ START_TEST(test_complete_without_lf)
 	bs_error err;
 	struct issues x;
 	const char *files[] = {path};
+	char *text;
 
 	w = bs_spool_writer_open(path, NULL, 512, NULL, &err);
 	append(w, 1, 2);
 	bs_spool_writer_close(w);
-	ck_assert_int_eq(truncate(path, (off_t)strlen(slurp(path)) - 1), 0); /* drop the LF */
+	text = slurp(path);
+	ck_assert_int_eq(truncate(path, (off_t)strlen(text) - 1), 0); /* drop the LF */
+	free(text);
 	w = bs_spool_writer_open(path, NULL, 512, &info, &err);
 	ck_assert_int_eq(info.completed, 1);
 	ck_assert_uint_eq(info.torn_bytes, 0);
