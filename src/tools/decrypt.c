@@ -28,7 +28,7 @@
 #include "model.h"
 #include "spool.h"
 
-#define BATCH 512
+#define BATCH 128 /* records per parallel round; also the progress step */
 
 enum { OPT_PASSFILE = 256, OPT_INSECURE, OPT_NO_PROGRESS };
 
