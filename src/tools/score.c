@@ -25,32 +25,41 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " [options] -M MODEL FILE|DIR|MBOX...\n"
-	           "Score messages with a plaintext model (see " PROG "(1)).\n"
+	           "       " PROG " --encrypt -k KEY.pub -m MODEL.bsm [-o SPOOL] FILE|DIR|MBOX...\n"
+	           "Score messages with a plaintext model, or encrypted into spool records\n"
+	           "as the milter does (see " PROG "(1)).\n"
 	           "  -M, --model MODEL   the plaintext model (blindscore-model(5))\n"
 	           "      --plaintext     messages are pre-tokenized text (Enron)\n"
 	           "      --rfc822        messages are raw mail (default: guess per message)\n"
 	           "  -F, --float         also print the float score\n"
+	           "  -e, --encrypt       encrypted scoring into spool records (blindscore-spool(5))\n"
+	           "  -k, --key FILE      public key (with --encrypt)\n"
+	           "  -m, --emodel FILE   encrypted model (with --encrypt)\n"
+	           "  -o, --spool FILE    append records to FILE (default: standard output)\n"
+	           "      --insecure-test-key  accept keys below 2048 bits (tests only)\n"
 	           "  -h, --help, -V, --version\n"
 	           "Output: path, integer score, 'flagged' or 'clean', tab-separated.\n");
 }
 
 /* The plaintext backend: integer score from the model. */
-static int plain_score(void *arg, const bs_feature *f, size_t n, FILE *out, bs_error *err)
+static int plain_score(void *arg, const char *label, const bs_feature *f, size_t n, FILE *out,
+		       bs_error *err)
 {
 	const bs_model *m = arg;
 	int64_t s = bs_model_score(m, f, n);
 
-	fprintf(out, "\t%lld\t%s", (long long)s, bs_model_flagged(s) ? "flagged" : "clean");
+	fprintf(out, "%s\t%lld\t%s\n", label, (long long)s, bs_model_flagged(s) ? "flagged" : "clean");
 	return 0;
 }
 
-static int plain_float(void *arg, const bs_feature *f, size_t n, FILE *out, bs_error *err)
+static int plain_float(void *arg, const char *label, const bs_feature *f, size_t n, FILE *out,
+		       bs_error *err)
 {
 	const bs_model *m = arg;
+	int64_t s = bs_model_score(m, f, n);
 
-	if (plain_score(arg, f, n, out, err) < 0)
-		return -1;
-	fprintf(out, "\t%.9g", bs_model_score_float(m, f, n));
+	fprintf(out, "%s\t%lld\t%s\t%.9g\n", label, (long long)s,
+		bs_model_flagged(s) ? "flagged" : "clean", bs_model_score_float(m, f, n));
 	return 0;
 }
 
@@ -58,6 +67,7 @@ int score_messages(const bs_corpus *c, const bs_feature_params *fp, enum bs_text
                    const struct score_backend *be, FILE *out, bs_error *err)
 {
 	bs_extractor *x = bs_extractor_new(fp, mode, err);
+	char label[4096];
 
 	if (!x)
 		return -1;
@@ -73,16 +83,17 @@ int score_messages(const bs_corpus *c, const bs_feature_params *fp, enum bs_text
 		n = bs_extract(x, buf, len, &f);
 		free(buf);
 		if (c->item[i].length)
-			fprintf(out, "%s:%zu", c->item[i].path, c->item[i].offset);
+			snprintf(label, sizeof label, "%s:%zu", c->item[i].path, c->item[i].offset);
 		else
-			fputs(c->item[i].path, out);
-		if (be->score(be->arg, f, n, out, err) < 0) {
+			snprintf(label, sizeof label, "%s", c->item[i].path);
+		if (be->score(be->arg, label, f, n, out, err) < 0) {
 			bs_extractor_free(x);
 			return -1;
 		}
-		fputc('\n', out);
 	}
 	bs_extractor_free(x);
+	if (be->finish && be->finish(be->arg, out, err) < 0)
+		return -1;
 	if (fflush(out) != 0 || ferror(out))
 		return bs_error_set(err, BS_E_IO, "cannot write the output");
 	return 0;
@@ -90,22 +101,41 @@ int score_messages(const bs_corpus *c, const bs_feature_params *fp, enum bs_text
 
 int main(int argc, char **argv)
 {
-	enum { O_PLAIN = 256, O_RFC822 };
+	enum { O_PLAIN = 256, O_RFC822, O_INSECURE };
 	static const struct option lo[] = {
 	    {"model", 1, 0, 'M'}, {"plaintext", 0, 0, O_PLAIN}, {"rfc822", 0, 0, O_RFC822},
 	    {"float", 0, 0, 'F'}, {"help", 0, 0, 'h'},          {"version", 0, 0, 'V'},
+	    {"encrypt", 0, 0, 'e'}, {"key", 1, 0, 'k'}, {"emodel", 1, 0, 'm'},
+	    {"spool", 1, 0, 'o'}, {"insecure-test-key", 0, 0, O_INSECURE},
 	    {0, 0, 0, 0}};
 	const char *model_path = NULL;
 	enum bs_text_mode mode = BS_TEXT_AUTO;
-	int c, with_float = 0;
+	int c, with_float = 0, encrypt = 0;
+	const char *key_path = NULL, *emodel_path = NULL, *spool_path = NULL;
+	unsigned kflags = 0;
 	bs_error err;
 	bs_corpus corpus;
 	bs_model *m;
 	struct score_backend be;
 
 	bs_error_clear(&err);
-	while ((c = getopt_long(argc, argv, "M:FhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "M:Fek:m:o:hV", lo, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+			encrypt = 1;
+			break;
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'm':
+			emodel_path = optarg;
+			break;
+		case 'o':
+			spool_path = optarg;
+			break;
+		case O_INSECURE:
+			kflags = 1;
+			break;
 		case 'M':
 			model_path = optarg;
 			break;
@@ -129,6 +159,15 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
+	if (encrypt) {
+		if (!key_path || !emodel_path || optind == argc || model_path) {
+			fprintf(stderr, PROG ": --encrypt needs -k KEY.pub, -m MODEL.bsm and "
+			                "messages (and no -M)\n");
+			return EX_USAGE;
+		}
+		return score_encrypt_main(key_path, emodel_path, spool_path, kflags, mode,
+		                          argc - optind, argv + optind);
+	}
 	if (!model_path || optind == argc) {
 		fprintf(stderr, PROG ": give a model (-M) and messages to score\n");
 		return EX_USAGE;
@@ -141,6 +180,7 @@ int main(int argc, char **argv)
 			goto fail;
 	bs_corpus_sort(&corpus);
 	be.score = with_float ? plain_float : plain_score;
+	be.finish = NULL;
 	be.arg = m;
 	if (score_messages(&corpus, &m->fp, mode, &be, stdout, &err) < 0)
 		goto fail;

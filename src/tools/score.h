@@ -13,10 +13,17 @@
 #include "util.h"
 
 struct score_backend {
-	/* Print the rest of the message's line (after its path) for features f. */
-	int (*score)(void *arg, const bs_feature *f, size_t n, FILE *out, bs_error *err);
+	/* Handle one message: `label` names it (path, or path:offset in an mbox). */
+	int (*score)(void *arg, const char *label, const bs_feature *f, size_t n, FILE *out,
+		     bs_error *err);
+	/* Called once after the last message (may be NULL). */
+	int (*finish)(void *arg, FILE *out, bs_error *err);
 	void *arg;
 };
+
+/* blindscore-score --encrypt (score_encrypt.c): argv after option parsing. */
+int score_encrypt_main(const char *key, const char *emodel, const char *spool, unsigned flags,
+		       enum bs_text_mode mode, int nfiles, char **files);
 
 /* Extract each message of c with fp and mode, print its path and let the
  * backend print its score. */
