@@ -117,13 +117,14 @@ char *bs_emodel_header(const bs_emodel *em, size_t *len)
 	bs_hex_encode(seedh, em->seed_hash, 32);
 	r = asprintf(&out,
 	             "%s %d\nkeyid %s\nbits %u\nn %s\nhs %s\nmodel %s\ntokenizer %u\n"
-	             "buckets-log2 %u\nsalt %s\nclip %u\nngram %u\nscale %u\n"
+	             "buckets-log2 %u\nsalt %s\nclip %u\nngram %u\nchargram %u\nscale %u\n"
+	             "norm-root %u\nnorm-bits %u\n"
 	             "weight-bound %" PRId64 "\nscore-bound %" PRId64 "\nseed-hash %s\n"
 	             "created %" PRId64 "\nciphertexts %zu\nwidth %zu\nend\n",
 	             BS_EMODEL_MAGIC, BS_EMODEL_VERSION, em->pk.keyid_hex, em->pk.bits, n, hs,
 	             em->model_id_hex, em->tokenizer_version, em->fp.bits, salt, em->fp.clip,
-	             em->fp.ngram, em->scale_bits, em->weight_bound, em->score_bound, seedh,
-	             em->created, em->count, em->width);
+	             em->fp.ngram, em->fp.chargram, em->scale_bits, em->norm_root, em->norm_bits,
+	             em->weight_bound, em->score_bound, seedh, em->created, em->count, em->width);
 	free(n);
 	free(hs);
 	if (r < 0)
@@ -251,7 +252,14 @@ int bs_emodel_parse_header(bs_emodel *em, const char *buf, size_t len, const cha
 		BAD("field 'salt': not %d hex digits", 2 * BS_SALT_BYTES);
 	NUM("clip", 1, BS_FEATURES_MAX_CLIP, em->fp.clip);
 	NUM("ngram", 1, 2, em->fp.ngram);
+	NUM("chargram", 0, 5, em->fp.chargram);
+	if (em->fp.chargram == 1 || em->fp.chargram == 2)
+		BAD("field 'chargram': must be 0 or in [3, 5]");
 	NUM("scale", 0, BS_MODEL_MAX_SCALE_BITS, em->scale_bits);
+	NUM("norm-root", 0, 4, em->norm_root);
+	NUM("norm-bits", 0, BS_MODEL_MAX_NORM_BITS, em->norm_bits);
+	if (bs_model_norm_check(&em->fp, em->norm_root, em->norm_bits, &kerr) < 0)
+		BAD("field 'norm-bits': %s", kerr.msg);
 	NUM("weight-bound", 0, INT32_MAX, em->weight_bound);
 	NUM("score-bound", 0, INT64_C(1) << 62, em->score_bound);
 	NEXT("seed-hash", val);

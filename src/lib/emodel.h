@@ -36,8 +36,10 @@
 typedef struct bs_emodel {
 	bs_pubkey pk; /* from the header, validated */
 	unsigned tokenizer_version;
-	bs_feature_params fp; /* B, C, ngram, salt */
+	bs_feature_params fp; /* B, C, ngram, chargram, salt */
 	unsigned scale_bits;  /* F */
+	unsigned norm_root;   /* R: 0, 2 or 4 (model.h) */
+	unsigned norm_bits;   /* G */
 	int64_t weight_bound; /* W */
 	int64_t score_bound;  /* S */
 	uint8_t model_id[BS_MODEL_ID_BYTES];

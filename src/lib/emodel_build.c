@@ -177,6 +177,8 @@ int bs_emodel_encrypt(const bs_model *m, const bs_pubkey *pk, const uint8_t *see
 	em.tokenizer_version = m->tokenizer_version;
 	em.fp = m->fp;
 	em.scale_bits = m->scale_bits;
+	em.norm_root = m->norm_root;
+	em.norm_bits = m->norm_bits;
 	em.weight_bound = m->weight_bound;
 	em.score_bound = m->score_bound;
 	memcpy(em.model_id, m->id, BS_MODEL_ID_BYTES);
@@ -243,8 +245,14 @@ int bs_emodel_verify(const bs_emodel *em, const bs_model *m, const uint8_t *seed
 		return MISMATCH("clip");
 	if (em->fp.ngram != m->fp.ngram)
 		return MISMATCH("ngram");
+	if (em->fp.chargram != m->fp.chargram)
+		return MISMATCH("chargram");
 	if (em->scale_bits != m->scale_bits)
 		return MISMATCH("scale");
+	if (em->norm_root != m->norm_root)
+		return MISMATCH("norm-root");
+	if (em->norm_bits != m->norm_bits)
+		return MISMATCH("norm-bits");
 	if (em->weight_bound != m->weight_bound)
 		return MISMATCH("weight-bound");
 	if (em->score_bound != m->score_bound)

@@ -29,10 +29,71 @@ void bs_model_free(bs_model *m)
 	free(m);
 }
 
-/* Sum of C*w over positive and over negative weights gives the extremes. */
+static uint64_t isqrt64(uint64_t a)
+{
+	uint64_t r = (uint64_t)sqrt((double)a);
+
+	/* Correct the floating-point estimate to the exact floor. */
+	while (r > 0 && (r > UINT32_MAX || r * r > a))
+		r--;
+	while (r + 1 <= UINT32_MAX && (r + 1) * (r + 1) <= a)
+		r++;
+	return r;
+}
+
+uint64_t bs_model_norm_of(unsigned norm_root, unsigned norm_bits, uint64_t sumsq)
+{
+	uint64_t a;
+
+	if (norm_root == 0)
+		return 1;
+	a = sumsq << (norm_root * norm_bits);
+	a = isqrt64(a);
+	return norm_root == 4 ? isqrt64(a) : a;
+}
+
+uint64_t bs_model_norm(const bs_model *m, const bs_feature *f, size_t n)
+{
+	uint64_t sumsq = 0;
+
+	if (m->norm_root == 0)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		sumsq += (uint64_t)f[i].count * f[i].count;
+	return bs_model_norm_of(m->norm_root, m->norm_bits, sumsq);
+}
+
+/* The largest N = sum count^2: every bucket at the clip. */
+static uint64_t max_sumsq(const bs_feature_params *fp)
+{
+	return ((uint64_t)1 << fp->bits) * fp->clip * fp->clip;
+}
+
+int bs_model_norm_check(const bs_feature_params *fp, unsigned norm_root, unsigned norm_bits,
+                        bs_error *err)
+{
+	if (norm_root != 0 && norm_root != 2 && norm_root != 4)
+		return bs_error_set(err, BS_E_USAGE, "norm root %u must be 0, 2 or 4", norm_root);
+	if (norm_root == 0 && norm_bits != 0)
+		return bs_error_set(err, BS_E_USAGE, "norm bits %u without a norm root", norm_bits);
+	if (norm_bits > BS_MODEL_MAX_NORM_BITS)
+		return bs_error_set(err, BS_E_USAGE, "norm bits %u out of range [0, %d]", norm_bits,
+		                    BS_MODEL_MAX_NORM_BITS);
+	if (norm_root && (norm_root * norm_bits >= 64 ||
+	                  max_sumsq(fp) > (UINT64_MAX >> (norm_root * norm_bits))))
+		return bs_error_set(err, BS_E_USAGE,
+		                    "norm bits %u too large for bits %u and clip %u (N * 2^(%u*G) "
+		                    "must fit in 64 bits)",
+		                    norm_bits, fp->bits, fp->clip, norm_root);
+	return 0;
+}
+
+/* Sum of C*w over positive and over negative weights, times 2^G, plus K*nm
+ * at the extreme nm (nm ranges over [0, nm(N max)] with normalization, is 1
+ * without) gives the extremes. */
 int bs_model_bound(const bs_model *m, int64_t *bound)
 {
-	__int128 pos = 0, neg = 0, hi, lo;
+	__int128 pos = 0, neg = 0, hi, lo, k0, k1;
 
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->weight[i] > 0)
@@ -40,8 +101,17 @@ int bs_model_bound(const bs_model *m, int64_t *bound)
 		else
 			neg += m->weight[i];
 	}
-	hi = m->constant + (__int128)m->fp.clip * pos;
-	lo = m->constant + (__int128)m->fp.clip * neg;
+	if (m->norm_root) {
+		k0 = 0;
+		k1 = (__int128)m->constant *
+		     (__int128)bs_model_norm_of(m->norm_root, m->norm_bits, max_sumsq(&m->fp));
+	} else {
+		k0 = k1 = m->constant;
+	}
+	pos *= (__int128)1 << m->norm_bits;
+	neg *= (__int128)1 << m->norm_bits;
+	hi = (k0 > k1 ? k0 : k1) + (__int128)m->fp.clip * pos;
+	lo = (k0 < k1 ? k0 : k1) + (__int128)m->fp.clip * neg;
 	hi = hi < 0 ? -hi : hi;
 	lo = lo < 0 ? -lo : lo;
 	if (hi < lo)
@@ -67,11 +137,19 @@ void bs_model_build_dense(bs_model *m)
 bs_model *bs_model_from_float(const bs_feature_params *fp, const double *w, double bias,
                               double threshold, unsigned scale_bits, int64_t wmax, bs_error *err)
 {
+	return bs_model_from_float_norm(fp, w, bias, threshold, scale_bits, wmax, 0, 0, err);
+}
+
+bs_model *bs_model_from_float_norm(const bs_feature_params *fp, const double *w, double bias,
+                                   double threshold, unsigned scale_bits, int64_t wmax,
+                                   unsigned norm_root, unsigned norm_bits, bs_error *err)
+{
 	size_t nb, n = 0;
 	double scale;
 	bs_model *m;
 
-	if (bs_feature_params_check(fp, err) < 0)
+	if (bs_feature_params_check(fp, err) < 0 ||
+	    bs_model_norm_check(fp, norm_root, norm_bits, err) < 0)
 		return NULL;
 	if (scale_bits > BS_MODEL_MAX_SCALE_BITS) {
 		bs_error_set(err, BS_E_USAGE, "scale bits %u out of range [0, %d]", scale_bits,
@@ -90,6 +168,8 @@ bs_model *bs_model_from_float(const bs_feature_params *fp, const double *w, doub
 	m->tokenizer_version = BS_TOKENIZER_VERSION;
 	m->fp = *fp;
 	m->scale_bits = scale_bits;
+	m->norm_root = norm_root;
+	m->norm_bits = norm_bits;
 	m->bias = bias;
 	m->threshold = threshold;
 	for (size_t j = 0; j < nb; j++)
@@ -136,20 +216,27 @@ bs_model *bs_model_from_float(const bs_feature_params *fp, const double *w, doub
 	return m;
 }
 
+/* |score| <= S < 2^62 (the bound covers every message), so int64 suffices. */
 int64_t bs_model_score(const bs_model *m, const bs_feature *f, size_t n)
 {
-	int64_t s = m->constant;
+	int64_t s = 0;
 	for (size_t i = 0; i < n; i++)
 		s += (int64_t)f[i].count * m->dense[f[i].bucket];
-	return s;
+	return s * ((int64_t)1 << m->norm_bits) + m->constant * (int64_t)bs_model_norm(m, f, n);
 }
 
 double bs_model_score_float(const bs_model *m, const bs_feature *f, size_t n)
 {
-	double s = 0;
-	for (size_t i = 0; i < n; i++)
+	double s = 0, sumsq = 0, k = m->bias - m->threshold;
+	for (size_t i = 0; i < n; i++) {
 		s += (double)f[i].count * m->fdense[f[i].bucket];
-	return s + m->bias - m->threshold;
+		sumsq += (double)f[i].count * f[i].count;
+	}
+	if (m->norm_root == 2)
+		k *= sqrt(sumsq);
+	else if (m->norm_root == 4)
+		k *= sqrt(sqrt(sumsq));
+	return s + k;
 }
 
 void bs_model_id_hex(const bs_model *m, char out[2 * BS_MODEL_ID_BYTES + 1])
@@ -191,6 +278,8 @@ char *bs_model_format(bs_model *m, size_t *len)
 	sb_printf(&b, "%s %d\n", BS_MODEL_MAGIC, BS_MODEL_VERSION);
 	sb_printf(&b, "tokenizer %u\nngram %u\nchargram %u\nbits %u\nsalt %s\nclip %u\n",
 	          m->tokenizer_version, m->fp.ngram, m->fp.chargram, m->fp.bits, salt, m->fp.clip);
+	if (m->norm_root) /* optional pair: models without it stay as they were */
+		sb_printf(&b, "norm-root %u\nnorm-bits %u\n", m->norm_root, m->norm_bits);
 	sb_printf(&b, "scale-bits %u\nweight-bound %lld\n", m->scale_bits,
 	          (long long)m->weight_bound);
 	sb_printf(&b, "bias %.17g\nthreshold %.17g\n", m->bias, m->threshold);

@@ -13,7 +13,20 @@
  * message: S = max(|K + C * sum_{w>0} w|, |K + C * sum_{w<0} w|); the
  * decryptor treats a larger value as tampering.  The trained float weights wf
  * are kept beside the integer ones so that the audit can compare the float
- * and integer decisions.  The model id is the SHA-256 of the file's bytes
+ * and integer decisions.
+ *
+ * Optional length normalization (norm-root R = 2 or 4, norm-bits G): the
+ * float model was trained on x / N^(1/R), N = sum count_j^2 (the number of
+ * distinct buckets for binary features), and its decision
+ * sign(sum wf x / N^(1/R) + bias - threshold) is computed without division as
+ *
+ *     score = 2^G * sum count_j * w_j + K * nm,   nm = floor((N * 2^(R*G))^(1/R))
+ *
+ * (nm by exact integer roots: one isqrt for R = 2, two nested for R = 4), so
+ * score / 2^(F+G) ~ sum wf x + (bias - threshold) * N^(1/R).  nm depends on the
+ * plaintext features only: the encrypted scorer raises Enc(K) to it.  Without
+ * normalization (R = 0) G = 0 and nm = 1.  The bound then covers nm in
+ * [0, nm(2^B * C^2)].  The model id is the SHA-256 of the file's bytes
  * (computed on read and write, never stored in the file).
  *
  * The reader is strict: any malformed, missing, repeated, out-of-order or
@@ -33,11 +46,14 @@
 #define BS_MODEL_MAX_SCALE_BITS 24
 #define BS_MODEL_MAX_WEIGHT     INT32_MAX
 #define BS_MODEL_ID_BYTES       32
+#define BS_MODEL_MAX_NORM_BITS  16
 
 typedef struct bs_model {
 	unsigned tokenizer_version;
 	bs_feature_params fp; /* B, C, ngram, salt */
 	unsigned scale_bits;  /* F */
+	unsigned norm_root;   /* R: 0 (no normalization), 2 or 4 */
+	unsigned norm_bits;   /* G: 0 when R = 0 */
 	int64_t weight_bound; /* W: every |w| <= W */
 	double bias;          /* float bias of the trained model, for the record */
 	double threshold;     /* decision threshold on the float score, for the record */
@@ -63,11 +79,23 @@ void bs_model_free(bs_model *m);
 /* Build a model from float weights w[0 .. 2^B) (zeros are left out), bias and
  * threshold: quantize with F fractional bits, saturating at +-wmax (0: no
  * limit but BS_MODEL_MAX_WEIGHT), and compute K, W and S.  Fails if the score
- * bound would not fit in 62 bits. */
+ * bound would not fit in 62 bits.  No normalization. */
 bs_model *bs_model_from_float(const bs_feature_params *fp, const double *w, double bias,
                               double threshold, unsigned scale_bits, int64_t wmax, bs_error *err);
+/* The same with norm-root R and norm-bits G as above (R = 0: none, G = 0). */
+bs_model *bs_model_from_float_norm(const bs_feature_params *fp, const double *w, double bias,
+                                   double threshold, unsigned scale_bits, int64_t wmax,
+                                   unsigned norm_root, unsigned norm_bits, bs_error *err);
 
-/* Integer score and float score (sum wf*count + bias - threshold) of a message. */
+/* Check R, G against B and C (N * 2^(R*G) must fit in 64 bits); -1 + err. */
+int bs_model_norm_check(const bs_feature_params *fp, unsigned norm_root, unsigned norm_bits,
+                        bs_error *err);
+/* nm of a message (1 without normalization); N = sum count^2. */
+uint64_t bs_model_norm_of(unsigned norm_root, unsigned norm_bits, uint64_t sumsq);
+uint64_t bs_model_norm(const bs_model *m, const bs_feature *f, size_t n);
+
+/* Integer score and float score (sum wf*count + (bias - threshold) * N^(1/R),
+ * the last factor 1 without normalization) of a message. */
 int64_t bs_model_score(const bs_model *m, const bs_feature *f, size_t n);
 double bs_model_score_float(const bs_model *m, const bs_feature *f, size_t n);
 /* The decision rule: flagged iff the integer score is >= 0. */

@@ -17,7 +17,7 @@
 #include "tokenize.h"
 
 #define MODEL_MAX_FILE   ((size_t)512 << 20)
-#define SCORE_BOUND_LINE 13 /* the header has a fixed layout */
+#define SCORE_BOUND_LINE 13 /* the header has a fixed layout (+2 with norm-root) */
 
 struct reader {
 	const char *p, *end, *name;
@@ -167,6 +167,21 @@ static int parse_header(struct reader *r, bs_model *m, long long *nweights)
 	if (int_field(r, "clip", 1, BS_FEATURES_MAX_CLIP, &v) < 0)
 		return -1;
 	m->fp.clip = (unsigned)v;
+	/* Optional pair, only in normalized models. */
+	if ((size_t)(r->end - r->p) > 10 && memcmp(r->p, "norm-root ", 10) == 0) {
+		if (int_field(r, "norm-root", 2, 4, &v) < 0)
+			return -1;
+		if (v == 3)
+			return fail(r, "norm-root", "must be 2 or 4");
+		m->norm_root = (unsigned)v;
+		if (int_field(r, "norm-bits", 0, BS_MODEL_MAX_NORM_BITS, &v) < 0)
+			return -1;
+		m->norm_bits = (unsigned)v;
+		if (bs_model_norm_check(&m->fp, m->norm_root, m->norm_bits, NULL) < 0)
+			return fail(r, "norm-bits",
+			            "too large for bits and clip (N * 2^(R*G) "
+			            "must fit in 64 bits)");
+	}
 	if (int_field(r, "scale-bits", 0, BS_MODEL_MAX_SCALE_BITS, &v) < 0)
 		return -1;
 	m->scale_bits = (unsigned)v;
@@ -251,7 +266,8 @@ bs_model *bs_model_parse(const char *buf, size_t len, const char *name, bs_error
 		bs_error_set(err, BS_E_DATA,
 		             "%s:%u: field 'score-bound': declared %lld but the weights and "
 		             "constant give %lld",
-		             name, SCORE_BOUND_LINE, (long long)m->score_bound, (long long)bound);
+		             name, SCORE_BOUND_LINE + (m->norm_root ? 2 : 0),
+		             (long long)m->score_bound, (long long)bound);
 		goto fail;
 	}
 	bs_model_build_dense(m);

@@ -137,9 +137,13 @@ void bs_scorer_sum(const bs_scorer *s, const bs_feature *f, size_t n, mpz_t out)
 			mpz_mod(prod[c], prod[c], *n2);
 		}
 	}
-	/* prod_c P_c^c = prod_{k=1..top} (prod_{c>=k} P_c): running suffix products */
+	/* prod_c P_c^c = prod_{k=1..top} (prod_{c>=k} P_c): running suffix products,
+	 * onto Enc(K) (or onto 1 with normalization: Enc(K)^nm comes last) */
 	bs_emodel_ct(em, em->count - 1, view); /* Enc(K) */
-	mpz_set(out, view);
+	if (em->norm_root)
+		mpz_set_ui(out, 1);
+	else
+		mpz_set(out, view);
 	if (top) {
 		mpz_init(acc);
 		int have = 0;
@@ -157,6 +161,24 @@ void bs_scorer_sum(const bs_scorer *s, const bs_feature *f, size_t n, mpz_t out)
 			mpz_mod(out, out, *n2);
 		}
 		mpz_clear(acc);
+	}
+	if (em->norm_root) {
+		/* Enc(2^G sum w x + K nm): small public exponents (model.h) */
+		uint64_t sumsq = 0;
+		mpz_t kt;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t c = f[i].count > clip ? clip : f[i].count;
+			sumsq += c * c;
+		}
+		if (em->norm_bits)
+			mpz_powm_ui(out, out, 1UL << em->norm_bits, *n2);
+		mpz_init(kt);
+		mpz_powm_ui(kt, view,
+		            (unsigned long)bs_model_norm_of(em->norm_root, em->norm_bits, sumsq),
+		            *n2);
+		mpz_mul(out, out, kt);
+		mpz_mod(out, out, *n2);
+		mpz_clear(kt);
 	}
 	for (unsigned c = 1; c <= top; c++)
 		if (used[c])

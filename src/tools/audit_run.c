@@ -12,7 +12,7 @@
 
 void audit_run(struct audit *a, const bs_model *m, const bs_dataset *d)
 {
-	double scale = ldexp(1.0, (int)m->scale_bits);
+	double scale = ldexp(1.0, (int)(m->scale_bits + m->norm_bits));
 
 	memset(a, 0, sizeof *a);
 	a->m = m;

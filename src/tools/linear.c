@@ -20,6 +20,7 @@ struct lr_data {
 	struct feature_node *space; /* each message's nodes, bias node, terminator */
 	struct feature_node **x;
 	double *y;
+	double *norm; /* N^(1/R) of each message (1 without normalization) */
 };
 
 static void quiet(const char *s)
@@ -27,7 +28,7 @@ static void quiet(const char *s)
 	(void)s;
 }
 
-lr_data *lr_data_new(const bs_dataset *d, unsigned bits)
+lr_data *lr_data_new(const bs_dataset *d, unsigned bits, unsigned norm_root)
 {
 	lr_data *l = bs_xcalloc(1, sizeof *l);
 	size_t k = 0;
@@ -39,12 +40,21 @@ lr_data *lr_data_new(const bs_dataset *d, unsigned bits)
 	l->space = bs_xmalloc((d->nfeat + 2 * d->n + 1) * sizeof *l->space);
 	l->x = bs_xmalloc((d->n ? d->n : 1) * sizeof *l->x);
 	l->y = bs_xmalloc((d->n ? d->n : 1) * sizeof *l->y);
+	l->norm = bs_xmalloc((d->n ? d->n : 1) * sizeof *l->norm);
 	for (size_t i = 0; i < d->n; i++) {
+		double sumsq = 0, scale = 1;
 		l->x[i] = &l->space[k];
+		for (size_t j = d->start[i]; j < d->start[i + 1]; j++)
+			sumsq += (double)d->feat[j].count * d->feat[j].count;
+		if (sumsq > 0 && norm_root == 2)
+			scale = 1 / sqrt(sumsq);
+		else if (sumsq > 0 && norm_root == 4)
+			scale = 1 / sqrt(sqrt(sumsq));
 		for (size_t j = d->start[i]; j < d->start[i + 1]; j++) {
 			l->space[k].index = (int)d->feat[j].bucket + 1;
-			l->space[k++].value = d->feat[j].count;
+			l->space[k++].value = d->feat[j].count * scale;
 		}
+		l->norm[i] = 1 / scale;
 		l->space[k].index = bias_index;
 		l->space[k++].value = 1.0;
 		l->space[k++].index = -1;
@@ -60,6 +70,7 @@ void lr_data_free(lr_data *l)
 	free(l->space);
 	free(l->x);
 	free(l->y);
+	free(l->norm);
 	free(l);
 }
 
@@ -101,11 +112,12 @@ double *lr_train(const lr_data *l, const size_t *idx, size_t n, double C, double
 	return w;
 }
 
-double lr_decision(const bs_dataset *d, size_t i, const double *w, double bias)
+double lr_decision(const lr_data *l, size_t i, const double *w, double bias)
 {
 	double s = bias;
-	for (size_t j = d->start[i]; j < d->start[i + 1]; j++)
-		s += d->feat[j].count * w[d->feat[j].bucket];
+	for (const struct feature_node *x = l->x[i]; x->index != -1; x++)
+		if ((size_t)x->index <= ((size_t)1 << l->bits))
+			s += x->value * w[x->index - 1];
 	return s;
 }
 
@@ -142,7 +154,7 @@ static void run_job(struct cv *cv, unsigned job)
 	w = lr_train(cv->l, idx, k, cv->grid[g], &bias);
 	for (size_t i = 0; i < n; i++)
 		if (cv->fold[i] == f)
-			cv->res[g].oof[i] = lr_decision(cv->d, i, w, bias);
+			cv->res[g].oof[i] = lr_decision(cv->l, i, w, bias);
 	free(w);
 	free(idx);
 }
@@ -220,7 +232,13 @@ void lr_cross_validate(const lr_data *l, const bs_dataset *d, const double *grid
 			ll += z > 0 ? log1p(exp(-z)) : -z + log1p(exp(z));
 		}
 		bs_confusion_at(res[g].oof, label, d->n, 0.0, &c);
-		res[g].auc = bs_auc(res[g].oof, label, d->n);
+		/* AUC of the score as deployed, (decision value) * N^(1/R): with
+		 * normalization its ranking is not that of the decision value. */
+		double *dep = bs_xmalloc((d->n ? d->n : 1) * sizeof *dep);
+		for (size_t i = 0; i < d->n; i++)
+			dep[i] = res[g].oof[i] * l->norm[i];
+		res[g].auc = bs_auc(dep, label, d->n);
+		free(dep);
 		res[g].accuracy = (double)(c.tp + c.tn) / (double)(d->n ? d->n : 1);
 		res[g].logloss = ll / (double)(d->n ? d->n : 1);
 	}

@@ -5,7 +5,9 @@
  *
  * Spam is the positive class.  Weights come back dense, one per bucket, with
  * the (regularized) bias separately, so that the decision value of a message
- * is bias + sum count * w[bucket].  Folds are stratified and drawn from the
+ * is bias + sum count * w[bucket].  With norm_root R (2 or 4; 0: none) every
+ * message's counts are divided by N^(1/R), N = sum count^2, before training
+ * and in the decision value (model.h).  Folds are stratified and drawn from the
  * seed, so results depend only on the data, the grid and the seed.
  */
 #ifndef BS_TOOLS_LINEAR_H
@@ -18,19 +20,19 @@
 
 typedef struct lr_data lr_data;
 
-lr_data *lr_data_new(const bs_dataset *d, unsigned bits);
+lr_data *lr_data_new(const bs_dataset *d, unsigned bits, unsigned norm_root);
 void lr_data_free(lr_data *l);
 
 /* Train on messages idx[0..n) (all when idx is NULL); returns 2^bits weights. */
 double *lr_train(const lr_data *l, const size_t *idx, size_t n, double C, double *bias);
 
-/* Decision value of message i of the dataset. */
-double lr_decision(const bs_dataset *d, size_t i, const double *w, double bias);
+/* Decision value of message i of the dataset (normalized as trained). */
+double lr_decision(const lr_data *l, size_t i, const double *w, double bias);
 
 typedef struct lr_cv_result {
 	double C;
-	double auc, accuracy, logloss;
-	double *oof; /* out-of-fold decision values, one per message */
+	double auc, accuracy, logloss; /* auc: of oof * N^(1/R), as deployed */
+	double *oof;                   /* out-of-fold decision values, one per message */
 } lr_cv_result;
 
 /* Cross-validate every C of grid[0..ngrid); res[g] gets its figures.  The

@@ -118,10 +118,21 @@ int audit_markdown(FILE *out, const struct audit *a, vocab *voc, unsigned top, c
 	        "C = %u |\n",
 	        m->tokenizer_version, m->fp.ngram, m->fp.bits, 1ul << m->fp.bits, m->fp.clip);
 	fprintf(out, "| weights | %zu non-zero lines, scale F = %u bits |\n", m->n, m->scale_bits);
-	fprintf(out,
-	        "| decision | flagged iff K + sum count * w >= 0, K = %lld (bias %.6g, threshold "
-	        "%.6g) |\n",
-	        (long long)m->constant, m->bias, m->threshold);
+	if (m->norm_root) {
+		fprintf(out,
+		        "| normalization | counts divided by N^(1/%u), N = sum count^2; integer "
+		        "nm = floor((N * 2^(%u*G))^(1/%u)), G = %u bits |\n",
+		        m->norm_root, m->norm_root, m->norm_root, m->norm_bits);
+		fprintf(out,
+		        "| decision | flagged iff 2^G * sum count * w + K * nm >= 0, K = %lld "
+		        "(bias %.6g, threshold %.6g) |\n",
+		        (long long)m->constant, m->bias, m->threshold);
+	} else {
+		fprintf(out,
+		        "| decision | flagged iff K + sum count * w >= 0, K = %lld (bias %.6g, "
+		        "threshold %.6g) |\n",
+		        (long long)m->constant, m->bias, m->threshold);
+	}
 
 	fprintf(out, "\n## Error rates (integer scores, as deployed)\n\n| figure | value |\n"
 	             "|---|---:|\n");
@@ -152,7 +163,7 @@ int audit_markdown(FILE *out, const struct audit *a, vocab *voc, unsigned top, c
 	        "Decisions agree on %zu of %zu messages (%s). Largest difference between the "
 	        "integer score / 2^%u and the float score: %.3g (float-score units).\n",
 	        a->n - a->disagree, a->n, a->disagree ? "**DISAGREEMENT**" : "all agree",
-	        m->scale_bits, a->max_diff);
+	        m->scale_bits + m->norm_bits, a->max_diff);
 
 	fprintf(out, "\n## Bounds\n\n| | |\n|---|---|\n");
 	fprintf(out, "| weight bound W | %lld (%.4g in float units) |\n",

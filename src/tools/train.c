@@ -3,7 +3,8 @@
  * (blindscore-model(5)) and private vocabulary side file.
  *
  * Reads the corpus in path order, extracts features with the shared chain
- * (extract.h), cross-validates the liblinear C on stratified folds drawn from
+ * (extract.h), normalizes each message's counts by N^(1/R) (by default R = 2,
+ * N = sum count^2; model.h), cross-validates the liblinear C on stratified folds drawn from
  * the seed, picks the threshold on the out-of-fold decision values for a
  * target false-positive rate, trains on everything, quantizes and writes.
  * Same inputs, options and seed give a byte-identical model.
@@ -27,16 +28,21 @@
 #include "sources.h"
 #include "vocab.h"
 
-#define PROG         "blindscore-train"
-#define MAX_GRID     16
-#define DEFAULT_GRID "0.125,0.25,0.5"
+#define PROG              "blindscore-train"
+#define MAX_GRID          16
+#define DEFAULT_GRID      "0.125,0.25,0.5" /* without normalization */
+#define DEFAULT_GRID_L2   "16,32,64"       /* with norm-root 2 */
+#define DEFAULT_GRID_L4   "1,2,4"          /* with norm-root 4 */
+#define DEFAULT_NORM_ROOT 2
+#define DEFAULT_NORM_BITS 10 /* or the largest that fits B and C */
 
 struct opts {
 	struct sources src;
 	bs_feature_params fp;
 	double grid[MAX_GRID];
 	size_t ngrid;
-	unsigned folds, scale_bits, threads, vocab_min;
+	unsigned folds, scale_bits, threads, vocab_min, norm_root, norm_bits;
+	int have_grid, have_norm_bits;
 	long long wmax;
 	double fpr, threshold;
 	int fixed_threshold, have_salt, force, quiet;
@@ -62,7 +68,12 @@ static void usage(FILE *f)
 	    "  -c, --clip C          clip per-bucket counts to C (default 1: binary)\n"
 	    "  -n, --ngram N         1: tokens; 2: tokens and token pairs (default 1)\n"
 	    "  -g, --chargram N      also character N-grams of words, N in 3..5 (default 0: off)\n"
-	    "  -C, --cost LIST       liblinear C, or comma list to cross-validate (default %s)\n"
+	    "  -r, --norm-root R     divide counts by N^(1/R), N = sum of squared counts: R 2, 4\n"
+	    "                        or 0 for none (default %d)\n"
+	    "      --norm-bits G     fraction bits of the integer N^(1/R) (default %d, less\n"
+	    "                        when B and C need it)\n"
+	    "  -C, --cost LIST       liblinear C, or comma list to cross-validate (default %s;\n"
+	    "                        %s with -r 4, %s with -r 0)\n"
 	    "  -k, --folds K         cross-validation folds (default 5)\n"
 	    "  -p, --fpr RATE        target false-positive rate for the threshold (default 0.005)\n"
 	    "  -t, --threshold T     fixed threshold on the decision value instead of --fpr\n"
@@ -74,7 +85,7 @@ static void usage(FILE *f)
 	    "  -o, --output MODEL    model file;  -v, --vocab FILE  vocabulary side file\n"
 	    "  -f, --force           overwrite existing files; -j N threads (default 2)\n"
 	    "  -q, --quiet           no summary;  -h, --help;  -V, --version\n",
-	    DEFAULT_GRID);
+	    DEFAULT_NORM_ROOT, DEFAULT_NORM_BITS, DEFAULT_GRID_L2, DEFAULT_GRID_L4, DEFAULT_GRID);
 }
 
 static int parse_grid(struct opts *o, const char *s)
@@ -121,22 +132,41 @@ static unsigned long num(const char *s, unsigned long lo, unsigned long hi, cons
 
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-	enum { O_SPLIT = 256, O_HOLDOUT, O_PLAIN, O_RFC822, O_SALT };
-	static const struct option lo[] = {
-	    {"ham", 1, 0, 'H'},         {"spam", 1, 0, 'S'},          {"manifest", 1, 0, 'm'},
-	    {"split", 1, 0, O_SPLIT},   {"holdout", 1, 0, O_HOLDOUT}, {"plaintext", 0, 0, O_PLAIN},
-	    {"rfc822", 0, 0, O_RFC822}, {"bits", 1, 0, 'b'},          {"clip", 1, 0, 'c'},
-	    {"ngram", 1, 0, 'n'},       {"chargram", 1, 0, 'g'},      {"cost", 1, 0, 'C'},
-	    {"folds", 1, 0, 'k'},       {"fpr", 1, 0, 'p'},           {"threshold", 1, 0, 't'},
-	    {"scale-bits", 1, 0, 'F'},  {"weight-bound", 1, 0, 'W'},  {"seed", 1, 0, 's'},
-	    {"salt", 1, 0, O_SALT},     {"output", 1, 0, 'o'},        {"vocab", 1, 0, 'v'},
-	    {"force", 0, 0, 'f'},       {"threads", 1, 0, 'j'},       {"quiet", 0, 0, 'q'},
-	    {"help", 0, 0, 'h'},        {"version", 0, 0, 'V'},       {0, 0, 0, 0}};
+	enum { O_SPLIT = 256, O_HOLDOUT, O_PLAIN, O_RFC822, O_SALT, O_NORM_BITS };
+	static const struct option lo[] = {{"ham", 1, 0, 'H'},
+	                                   {"spam", 1, 0, 'S'},
+	                                   {"manifest", 1, 0, 'm'},
+	                                   {"split", 1, 0, O_SPLIT},
+	                                   {"holdout", 1, 0, O_HOLDOUT},
+	                                   {"plaintext", 0, 0, O_PLAIN},
+	                                   {"rfc822", 0, 0, O_RFC822},
+	                                   {"bits", 1, 0, 'b'},
+	                                   {"clip", 1, 0, 'c'},
+	                                   {"ngram", 1, 0, 'n'},
+	                                   {"chargram", 1, 0, 'g'},
+	                                   {"cost", 1, 0, 'C'},
+	                                   {"folds", 1, 0, 'k'},
+	                                   {"fpr", 1, 0, 'p'},
+	                                   {"threshold", 1, 0, 't'},
+	                                   {"scale-bits", 1, 0, 'F'},
+	                                   {"weight-bound", 1, 0, 'W'},
+	                                   {"seed", 1, 0, 's'},
+	                                   {"salt", 1, 0, O_SALT},
+	                                   {"output", 1, 0, 'o'},
+	                                   {"vocab", 1, 0, 'v'},
+	                                   {"force", 0, 0, 'f'},
+	                                   {"threads", 1, 0, 'j'},
+	                                   {"quiet", 0, 0, 'q'},
+	                                   {"help", 0, 0, 'h'},
+	                                   {"version", 0, 0, 'V'},
+	                                   {"norm-root", 1, 0, 'r'},
+	                                   {"norm-bits", 1, 0, O_NORM_BITS},
+	                                   {0, 0, 0, 0}};
 	int c;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "H:S:m:b:c:n:g:C:k:p:t:F:W:s:o:v:fj:qhV", lo, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "H:S:m:b:c:n:g:r:C:k:p:t:F:W:s:o:v:fj:qhV", lo,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			sources_add(&o->src, optarg, SOURCE_HAM);
@@ -175,7 +205,18 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			if (o->fp.chargram == 1 || o->fp.chargram == 2)
 				die(64, "--chargram '%s' must be 0 or in [3, 5]", optarg);
 			break;
+		case 'r':
+			o->norm_root = (unsigned)num(optarg, 0, 4, "norm root");
+			if (o->norm_root != 0 && o->norm_root != 2 && o->norm_root != 4)
+				die(64, "--norm-root '%s' must be 0, 2 or 4", optarg);
+			break;
+		case O_NORM_BITS:
+			o->norm_bits =
+			    (unsigned)num(optarg, 0, BS_MODEL_MAX_NORM_BITS, "norm bits");
+			o->have_norm_bits = 1;
+			break;
 		case 'C':
+			o->have_grid = 1;
 			if (parse_grid(o, optarg) < 0)
 				die(64,
 				    "--cost '%s': expected positive numbers separated by commas",
@@ -243,6 +284,18 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		sources_add(&o->src, argv[i], SOURCE_AUTO);
+	if (!o->have_grid && o->norm_root)
+		parse_grid(o, o->norm_root == 2 ? DEFAULT_GRID_L2 : DEFAULT_GRID_L4);
+	if (!o->norm_root && !o->have_norm_bits)
+		o->norm_bits = 0;
+	while (o->norm_root && !o->have_norm_bits && o->norm_bits > 0 &&
+	       bs_model_norm_check(&o->fp, o->norm_root, o->norm_bits, NULL) < 0)
+		o->norm_bits--;
+	if (o->have_norm_bits || !o->norm_root) {
+		bs_error e;
+		if (bs_model_norm_check(&o->fp, o->norm_root, o->norm_bits, &e) < 0)
+			die(64, "%s", e.msg);
+	}
 	if (!o->output)
 		die(64, "%s", "no output: give -o MODEL");
 	if (o->src.n == 0)
@@ -267,7 +320,8 @@ static void fail(const bs_error *err)
 	exit(bs_error_exit_code(err));
 }
 
-/* Choose C by cross-validated AUC (ties: the smaller C), and the threshold on
+/* Choose C by cross-validated AUC of the deployed score (linear.h; ties: the
+ * smaller C), and the threshold on
  * that C's out-of-fold decision values. */
 static double choose(const struct opts *o, const lr_data *l, const bs_dataset *d, double *threshold,
                      double *cv_fnr)
@@ -319,6 +373,8 @@ int main(int argc, char **argv)
 	o.folds = 5;
 	o.fpr = 0.005;
 	o.scale_bits = 16;
+	o.norm_root = DEFAULT_NORM_ROOT;
+	o.norm_bits = DEFAULT_NORM_BITS;
 	o.threads = 2;
 	o.seed = 1;
 	parse_args(&o, argc, argv);
@@ -337,7 +393,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %zu ham, %zu spam, %zu features (%.1f s)\n",
 		        bs_corpus_count(&corpus, BS_LABEL_HAM),
 		        bs_corpus_count(&corpus, BS_LABEL_SPAM), data.nfeat, bs_now() - t0);
-	l = lr_data_new(&data, o.fp.bits);
+	l = lr_data_new(&data, o.fp.bits, o.norm_root);
 	if (o.ngrid == 1 && o.fixed_threshold)
 		C = o.grid[0];
 	else
@@ -345,7 +401,8 @@ int main(int argc, char **argv)
 	if (o.fixed_threshold)
 		threshold = o.threshold;
 	w = lr_train(l, NULL, 0, C, &bias);
-	m = bs_model_from_float(&o.fp, w, bias, threshold, o.scale_bits, o.wmax, &err);
+	m = bs_model_from_float_norm(&o.fp, w, bias, threshold, o.scale_bits, o.wmax, o.norm_root,
+	                             o.norm_bits, &err);
 	if (!m)
 		fail(&err);
 	if (bs_model_write(m, o.output, o.force, &err) < 0)

@@ -297,6 +297,59 @@ START_TEST(test_randomizers_never_reused)
 }
 END_TEST
 
+/* Normalized models (norm-root 2 and 4) with character n-grams: the header
+ * carries chargram, norm-root and norm-bits, verify accepts, and the
+ * encrypted score 2^G sum w x + K nm equals bs_model_score exactly. */
+START_TEST(test_score_exact_norm)
+{
+	static const unsigned roots[2] = {2, 4}, gbits[2] = {12, 7};
+	bs_feature_params fp = {.bits = B, .clip = 3, .ngram = 1, .chargram = 3};
+	double w[1 << B];
+	bs_feature f[1 << B];
+	bs_error err;
+	char npath[300];
+	size_t n, len;
+	mpz_t c, m;
+
+	memcpy(fp.salt, "0123456789abcdef", 16);
+	for (int j = 0; j < (1 << B); j++)
+		w[j] = (j % 5 == 0) ? 0.0 : ((double)((j * 37) % 19) - 9.0) / 7.0;
+	mpz_inits(c, m, NULL);
+	for (int r = 0; r < 2; r++) {
+		bs_model *nm =
+		    bs_model_from_float_norm(&fp, w, 0.25, -1.5, 10, 0, roots[r], gbits[r], &err);
+		ck_assert_msg(nm != NULL, "%s", err.msg);
+		free(bs_model_format(nm, &len));
+		snprintf(npath, sizeof npath, "%s/norm%u.bsm", dir, roots[r]);
+		ck_assert_msg(bs_emodel_encrypt(nm, &sk.pub, seed, 2, 0, npath, 0, &err) == 0, "%s",
+		              err.msg);
+		bs_emodel *em = bs_emodel_load(npath, &sk.pub, &err);
+		ck_assert_msg(em != NULL, "%s", err.msg);
+		ck_assert_uint_eq(em->fp.chargram, 3);
+		ck_assert_uint_eq(em->norm_root, roots[r]);
+		ck_assert_uint_eq(em->norm_bits, gbits[r]);
+		ck_assert_msg(bs_emodel_verify(em, nm, seed, 2, 0, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(bs_emodel_verify(em, model, seed, 2, 0, &err), -1);
+		bs_scorer *s = bs_scorer_new(em, 4, 0, &err);
+		ck_assert_ptr_nonnull(s);
+		for (int i = 0; i < 60; i++) {
+			random_features(f, &n);
+			if (i == 0)
+				n = 0;
+			bs_scorer_score(s, f, n, c);
+			ck_assert(bs_paillier_decrypt(&sk, m, c, &err) == 0);
+			ck_assert_msg(mpz_cmp_si(m, (long)bs_model_score(nm, f, n)) == 0,
+			              "root %u message %d: encrypted %ld, plaintext %ld", roots[r],
+			              i, mpz_get_si(m), (long)bs_model_score(nm, f, n));
+		}
+		bs_scorer_free(s);
+		bs_emodel_free(em);
+		bs_model_free(nm);
+	}
+	mpz_clears(c, m, NULL);
+}
+END_TEST
+
 START_TEST(test_bound_refused)
 {
 	/* A model whose declared score bound is not the one its weights give is
@@ -328,6 +381,7 @@ int main(void)
 	tcase_add_test(tc, test_load_refusals);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_score_exact);
+	tcase_add_test(tc, test_score_exact_norm);
 	tcase_add_test(tc, test_randomizers_never_reused);
 	tcase_add_test(tc, test_bound_refused);
 	suite_add_tcase(s, tc);

@@ -58,6 +58,74 @@ START_TEST(quantize_score_bound)
 }
 END_TEST
 
+START_TEST(normalized)
+{
+	bs_model *m0 = small_model(), *m, *back;
+	bs_feature f[] = {{1, 2}, {7, 1}, {15, 3}};
+	double w[16] = {0};
+	bs_error err;
+	char *text, *bad;
+	size_t len;
+
+	w[1] = 0.5;
+	w[7] = -1.25;
+	w[9] = 0.01;
+	w[15] = 2.0;
+	/* R = 2, G = 3: N = 4 + 1 + 9 = 14, nm = isqrt(14 * 64 = 896) = 29 */
+	m = bs_model_from_float_norm(&m0->fp, w, 0.25, 1.0, 4, 0, 2, 3, &err);
+	ck_assert_msg(m != NULL, "%s", err.msg);
+	ck_assert_uint_eq(bs_model_norm(m, f, 3), 29);
+	ck_assert_uint_eq(bs_model_norm(m, f, 0), 0);
+	/* 2^3 * (2*8 - 20 + 3*32) - 12 * 29 = 736 - 348 */
+	ck_assert_int_eq(bs_model_score(m, f, 3), 388);
+	/* nm in [0, isqrt(16 * 9 * 64) = 96]: max(|3*8*40|, |-12*96 - 3*8*20|) */
+	ck_assert_int_eq(m->score_bound, 1632);
+	ck_assert(fabs(bs_model_score_float(m, f, 3) - (5.75 - 0.75 * sqrt(14.0))) < 1e-12);
+	ck_assert(fabs(388.0 / 128 - bs_model_score_float(m, f, 3)) < 0.1);
+	text = bs_model_format(m, &len);
+	ck_assert_ptr_nonnull(strstr(text, "clip 3\nnorm-root 2\nnorm-bits 3\nscale-bits 4\n"));
+	back = bs_model_parse(text, len, "t", &err);
+	ck_assert_msg(back != NULL, "%s", err.msg);
+	ck_assert_uint_eq(back->norm_root, 2);
+	ck_assert_uint_eq(back->norm_bits, 3);
+	ck_assert_int_eq(bs_model_score(back, f, 3), 388);
+	ck_assert_int_eq(memcmp(back->id, m->id, sizeof m->id), 0);
+	bs_model_free(back);
+	bad = strdup(text);
+	memcpy(strstr(bad, "norm-root 2"), "norm-root 3", 11);
+	ck_assert_ptr_null(bs_model_parse(bad, len, "t", &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "norm-root"));
+	free(bad);
+	free(text);
+	bs_model_free(m);
+	/* R = 4, G = 2: (14 * 256 = 3584)^(1/4) -> isqrt(isqrt(3584)) = isqrt(59) = 7 */
+	m = bs_model_from_float_norm(&m0->fp, w, 0.25, 1.0, 4, 0, 4, 2, &err);
+	ck_assert_msg(m != NULL, "%s", err.msg);
+	ck_assert_uint_eq(bs_model_norm(m, f, 3), 7);
+	ck_assert_int_eq(bs_model_score(m, f, 3), 4 * 92 - 12 * 7);
+	bs_model_free(m);
+	/* 144 * 2^64 does not fit; root 3 and bits without root are refused */
+	ck_assert_ptr_null(bs_model_from_float_norm(&m0->fp, w, 0, 0, 4, 0, 4, 16, &err));
+	ck_assert_ptr_null(bs_model_from_float_norm(&m0->fp, w, 0, 0, 4, 0, 3, 2, &err));
+	ck_assert_ptr_null(bs_model_from_float_norm(&m0->fp, w, 0, 0, 4, 0, 0, 2, &err));
+	/* exact roots at perfect squares and one below */
+	ck_assert_uint_eq(bs_model_norm_of(2, 0, 99), 9);
+	ck_assert_uint_eq(bs_model_norm_of(2, 0, 100), 10);
+	ck_assert_uint_eq(bs_model_norm_of(2, 16, (uint64_t)1 << 24), (uint64_t)1 << 28);
+	ck_assert_uint_eq(bs_model_norm_of(2, 16, ((uint64_t)1 << 24) - 1),
+	                  ((uint64_t)1 << 28) - 9);
+	ck_assert_uint_eq(bs_model_norm_of(4, 0, 80), 2);
+	ck_assert_uint_eq(bs_model_norm_of(4, 0, 81), 3);
+	ck_assert_uint_eq(bs_model_norm_of(0, 0, 81), 1);
+	for (uint64_t i = 0, x = 0x9e3779b97f4a7c15ULL; i < 20000; i++) {
+		uint64_t a = (x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> (i % 64);
+		unsigned __int128 r = bs_model_norm_of(2, 0, a);
+		ck_assert(r * r <= a && (r + 1) * (r + 1) > a);
+	}
+	bs_model_free(m0);
+}
+END_TEST
+
 START_TEST(saturation)
 {
 	bs_feature_params fp;
@@ -238,6 +306,7 @@ int main(void)
 
 	tcase_add_test(tc, quantize_score_bound);
 	tcase_add_test(tc, saturation);
+	tcase_add_test(tc, normalized);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, malformed_fields);
 	tcase_add_test(tc, truncated);
