@@ -365,12 +365,36 @@ bspf_swaks() {
 	}
 }
 
-# The queue id our Postfix gave a message, from the Received header in its
-# dump at the sink ("by mail.example.org (Postfix) with ESMTP id ABC123").
+# bspf_dump_index [DUMP...]: "FILE QUEUEID MESSAGE-ID" for each dump at the
+# sink (default: all of them): the queue id our
+# Postfix gave the message (its Received header, "by mail.example.org
+# (Postfix) with ESMTP id ABC123") and the Message-ID header's value.
+bspf_dump_index() {
+	# shellcheck disable=SC2016
+	_prog='function flush() {
+		if (h ~ /^Received: .*by mail\.example\.org \(Postfix/ && qid == "") {
+			qid = h; sub(/.* id /, "", qid); sub(/[^0-9A-Za-z].*/, "", qid) }
+		if (tolower(h) ~ /^message-id:/ && mid == "") {
+			mid = h; sub(/^[^:]*: */, "", mid); sub(/ .*/, "", mid) }
+		h = "" }
+	function out() { flush(); if (!done) print FILENAME, (qid == "" ? "-" : qid), (mid == "" ? "-" : mid); done = 1 }
+	FNR == 1 { if (NR > 1) out(); done = 0; qid = ""; mid = ""; h = "" }
+	done { next }
+	{ gsub(/\t/, " ") }
+	/^$/ { out(); next }
+	/^ / { h = h $0; next }
+	{ flush(); h = $0 }
+	END { if (NR) out() }'
+	if [ $# -gt 0 ]; then
+		awk "$_prog" "$@"
+	else
+		find "$BSPF_SINK" -type f -name 'm.*' | sort | xargs -r awk "$_prog"
+	fi
+}
+
+# The queue id our Postfix gave the message in dump $1.
 bspf_dump_qid() {
-	awk '{ gsub(/\t/, " ") } /^$/ { exit } /^ / { h = h $0; next }
-		{ if (h ~ /^Received: .*by mail\.example\.org \(Postfix/) { print h; exit } h = $0 }' "$1" |
-		sed -n 's/.* id \([0-9A-Za-z]*\).*/\1/p'
+	bspf_dump_index "$1" | cut -d' ' -f2
 }
 
 # The dump of the message with Message-ID $1 (one file name a line).

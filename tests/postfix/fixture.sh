@@ -74,7 +74,7 @@ offline() {
 }
 
 # decrypt_csv OUT MODEL... : decrypt the spool (--all, csv) into OUT as
-# "queueid score modelid" lines; fails unless every record is good.
+# "queueid score modelid sender" lines; fails unless every record is good.
 decrypt_csv() {
 	_out=$1
 	shift
@@ -87,5 +87,6 @@ decrypt_csv() {
 		"$BSPF_SPOOL" >"$D/decrypt.csv" 2>"$D/decrypt.err" ||
 		fail "blindscore-decrypt on the spool: $(cat "$D/decrypt.err")"
 	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		{ print $col["queueid"], $col["score"], $col["modelid"] }' "$D/decrypt.csv" >"$_out"
+		{ print $col["queueid"], $col["score"], $col["modelid"], $col["sender"] }' \
+		"$D/decrypt.csv" >"$_out"
 }
