@@ -30,8 +30,10 @@ typedef struct active {
 #define ACTIVE_ALLOW_NOMODEL 0x2 /* a bad key or model is not an error: em = NULL */
 #define ACTIVE_INSECURE      0x4 /* accept test-size keys */
 
-/* Load the config at `path`, then its key and model.  A config error is
- * always -1; a key or model error is -1 unless ACTIVE_ALLOW_NOMODEL. */
+/* Load the config at `path`, then its key and model.  A config error, and a
+ * secret key file given as PublicKeyFile, are always -1; a key or model
+ * error (a model whose declared bounds exceed the configured Maximum* limits
+ * included) is -1 unless ACTIVE_ALLOW_NOMODEL. */
 int active_build(const char *path, unsigned flags, active **out, bs_error *err);
 /* Free an object nobody holds (not installed, or after the last release). */
 void active_free(active *a);

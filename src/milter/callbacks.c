@@ -1,13 +1,15 @@
 /*
  * callbacks.c - libmilter callbacks.
  *
- * State: one struct conn per connection (smfi_setpriv at CONNECT, freed at
- * CLOSE) holding the client's address and daemon name and, reused by every
+ * State: one struct conn per connection (smfi_setpriv at option
+ * negotiation, freed at CLOSE) holding the client's address and daemon name and, reused by every
  * message of the connection, the tokenizer, MIME walker and feature table.
  * A message starts at MAIL (it pins the active configuration) and ends at
  * EOM or ABORT (reset, pin released).  Mail that is not outgoing is accepted
- * at the earliest callback that can tell.  Every path returns a defined
- * SMFIS_ result; failures map to the On-* actions.
+ * at the earliest callback that can tell.  Once MaximumScannedBytes is
+ * reached, body chunks are answered with SMFIS_SKIP when the MTA offered
+ * SMFIP_SKIP (Postfix and Sendmail do), so it stops sending them.  Every
+ * path returns a defined SMFIS_ result; failures map to the On-* actions.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include "active.h"
 #include "callbacks.h"
+#include "fault.h"
 #include "features.h"
 #include "log.h"
 #include "mime.h"
@@ -31,6 +34,7 @@ typedef struct conn {
 	int has_addr;
 	char daemon[128];
 	int has_daemon;
+	int can_skip; /* the MTA understands SMFIS_SKIP */
 	/* the message in progress */
 	active *act; /* pinned; NULL between messages */
 	int scoring;
@@ -99,15 +103,59 @@ static void note_qid(conn *c, SMFICTX *ctx)
 		bs_record_set_text(c->qid, i);
 }
 
+/* The connection's state, made at negotiation (or here if there was none). */
+static conn *conn_get(SMFICTX *ctx)
+{
+	conn *c = smfi_getpriv(ctx);
+	if (c)
+		return c;
+	c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		log_msg(LOG_ERR, NULL, "out of memory for a new connection");
+		return NULL;
+	}
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		log_msg(LOG_ERR, NULL, "smfi_setpriv failed");
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Ask for the header actions and the protocol steps we have callbacks for,
+ * and for SMFIS_SKIP when the MTA offers it. */
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	if ((f0 & actions) != actions) {
+		log_msg(LOG_ERR, NULL,
+		        "the MTA does not let milters add and remove headers (actions 0x%lx): "
+		        "connection refused",
+		        f0);
+		return SMFIS_REJECT;
+	}
+	conn *c = conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_REJECT;
+	c->can_skip = (f1 & SMFIP_SKIP) != 0;
+	*pf0 = actions;
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	(void)host;
 	stats_inc(STAT_CONNECTIONS);
-	conn *c = calloc(1, sizeof *c);
-	if (c == NULL) {
-		log_msg(LOG_ERR, NULL, "connect: out of memory");
+	conn *c = conn_get(ctx);
+	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	}
 	if (sa && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
 		size_t len = sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
 		                                      : sizeof(struct sockaddr_in6);
@@ -131,14 +179,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 			if (log_why)
 				log_msg(LOG_INFO, NULL, "connection accepted unscanned, %s", why);
 			stats_inc(STAT_NOT_OUTGOING);
-			free(c);
-			return SMFIS_ACCEPT;
+			return SMFIS_ACCEPT; /* c is freed at CLOSE */
 		}
-	}
-	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
-		log_msg(LOG_ERR, NULL, "connect: smfi_setpriv failed");
-		free(c);
-		return SMFIS_TEMPFAIL;
 	}
 	return SMFIS_CONTINUE;
 }
@@ -296,7 +338,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	size_t n = budget(c, len);
 	if (n)
 		bs_mime_body(c->mime, (const char *)buf, n);
-	return SMFIS_CONTINUE;
+	return c->truncated && c->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 }
 
 /* Remove the existing headers of our name, add ours.  -1 on failure. */
@@ -366,6 +408,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	}
 	note_qid(c, ctx);
 	const conf *cf = c->act->cf;
+	if (fault_hit(FAULT_INTERNAL)) {
+		log_msg(LOG_ERR, c->qid, "injected fault (test binary): On-InternalError %s",
+		        conf_action_name(cf->on_internal_error));
+		sfsistat r = action_result(cf->on_internal_error, ctx, "internal error");
+		message_end(c);
+		return r;
+	}
 	bs_mime_finish(c->mime);
 	const bs_feature *f;
 	size_t n = bs_features_get(c->feat, &f);
@@ -373,9 +422,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	mpz_init(ct);
 	bs_scorer_score(c->act->sc, f, n, ct);
 	sfsistat r = SMFIS_CONTINUE;
-	if (cf->add_header && put_header(ctx, c, ct) < 0)
+	if (cf->add_header && put_header(ctx, c, ct) < 0) {
+		log_msg(LOG_ERR, c->qid, "no score header: On-InternalError %s",
+		        conf_action_name(cf->on_internal_error));
 		r = action_result(cf->on_internal_error, ctx, "internal error");
-	else if (cf->spool_file && put_record(c, ct) < 0)
+	} else if (cf->spool_file && put_record(c, ct) < 0)
 		r = action_result(cf->on_spool_error, ctx, "cannot record the message");
 	mpz_clear(ct);
 	if (r == SMFIS_CONTINUE) {
@@ -425,6 +476,7 @@ static struct smfiDesc desc = {
     .xxfi_abort = cb_abort,
     .xxfi_close = cb_close,
     .xxfi_data = cb_data,
+    .xxfi_negotiate = cb_negotiate,
 };
 
 struct smfiDesc *callbacks_desc(void)

@@ -7,22 +7,19 @@
  * reason".  A parsed file becomes a plain struct conf, so the rest of the
  * milter never sees libconfuse.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 
 #include <confuse.h>
 
 #include "conf.h"
+#include "conf_value.h"
 
 /* The first error of the parse in progress (conf_load runs on one thread
  * at a time per thread; libconfuse's error function has no argument). */
@@ -43,88 +40,31 @@ static void on_cfg_error(cfg_t *cfg, const char *fmt, va_list ap)
 	vsnprintf(error_buf + n, error_len - (size_t)n, fmt, ap);
 }
 
-static const struct {
-	const char *name;
-	int value;
-} facilities[] = {
-    {"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"local0", LOG_LOCAL0},
-    {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
-    {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
-};
+/* ---- value parsers as libconfuse callbacks (string -> long) */
 
-static const char *action_names[] = {"accept", "tempfail", "reject"};
-
-const char *conf_action_name(enum conf_action a)
+static int parse_with(conf_value_fn fn, cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	return (unsigned)a < 3 ? action_names[a] : "?";
-}
-
-/* ---- value parsers (string -> long) */
-
-static int parse_action(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	for (int i = 0; i < 3; i++)
-		if (strcasecmp(value, action_names[i]) == 0) {
-			*(long *)result = i;
-			return 0;
-		}
-	cfg_error(cfg, "option '%s': '%s' is not accept, tempfail or reject", cfg_opt_name(opt),
-	          value);
-	return -1;
-}
-
-static int parse_facility(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	for (size_t i = 0; i < sizeof facilities / sizeof facilities[0]; i++)
-		if (strcasecmp(value, facilities[i].name) == 0) {
-			*(long *)result = facilities[i].value;
-			return 0;
-		}
-	cfg_error(cfg, "option '%s': '%s' is not a syslog facility (mail, daemon, user, local0..7)",
-	          cfg_opt_name(opt), value);
-	return -1;
-}
-
-static int parse_umask(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(value, &end, 8);
-	if (value[0] == '\0' || *end != '\0' || errno || v < 0 || v > 0777 ||
-	    strspn(value, "01234567") != strlen(value)) {
-		cfg_error(cfg, "option '%s': '%s' is not an octal mode between 000 and 777",
-		          cfg_opt_name(opt), value);
+	const char *why;
+	if (fn(value, (long *)result, &why) < 0) {
+		cfg_error(cfg, "option '%s': '%s' %s", cfg_opt_name(opt), value, why);
 		return -1;
 	}
-	*(long *)result = v;
 	return 0;
 }
 
-/* Decimal with an optional k, M or G suffix (powers of 1024). */
-static int parse_size(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(value, &end, 10);
-	unsigned shift = 0;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	else if (*end == 'g' || *end == 'G')
-		shift = 30;
-	if (shift)
-		end++;
-	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno ||
-	    v > (0x7fffffffULL >> shift)) {
-		cfg_error(cfg,
-		          "option '%s': '%s' is not a size in bytes below 2G (k, M, G allowed)",
-		          cfg_opt_name(opt), value);
-		return -1;
+#define VALUE_CALLBACK(name, fn)                                                                   \
+	static int name(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)               \
+	{                                                                                          \
+		return parse_with(fn, cfg, opt, value, result);                                    \
 	}
-	*(long *)result = (long)(v << shift);
-	return 0;
-}
+
+VALUE_CALLBACK(parse_action, conf_value_action)
+VALUE_CALLBACK(parse_facility, conf_value_facility)
+VALUE_CALLBACK(parse_umask, conf_value_umask)
+VALUE_CALLBACK(parse_size, conf_value_size)
+VALUE_CALLBACK(parse_bound, conf_value_bound)
+VALUE_CALLBACK(parse_clip, conf_value_clip)
+VALUE_CALLBACK(parse_interval, conf_value_interval)
 
 /* ---- validators */
 
@@ -144,58 +84,10 @@ static int validate_path(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int parse_port(const char *s, size_t len)
-{
-	long port = 0;
-	if (len == 0 || len > 5)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		port = port * 10 + (s[i] - '0');
-	}
-	return port >= 1 && port <= 65535 ? (int)port : -1;
-}
-
-/* unix:/path, local:/path, /path, inet:PORT[@HOST], inet6:PORT[@[ADDR]] */
-static const char *socket_problem(const char *v)
-{
-	if (v[0] == '/')
-		return NULL;
-	if (strncmp(v, "unix:", 5) == 0 || strncmp(v, "local:", 6) == 0) {
-		const char *p = strchr(v, ':') + 1;
-		return p[0] == '/' ? NULL : "the socket path must be absolute";
-	}
-	int v6 = strncmp(v, "inet6:", 6) == 0;
-	if (!v6 && strncmp(v, "inet:", 5) != 0)
-		return "must start with unix:, local:, inet: or inet6:";
-	const char *p = v + (v6 ? 6 : 5);
-	const char *at = strchr(p, '@');
-	if (parse_port(p, at ? (size_t)(at - p) : strlen(p)) < 0)
-		return "the port must be a number from 1 to 65535";
-	if (!at)
-		return NULL;
-	const char *host = at + 1;
-	if (host[0] == '\0')
-		return "the host after '@' is empty";
-	if (v6) {
-		char buf[INET6_ADDRSTRLEN + 2];
-		struct in6_addr a6;
-		size_t n = strlen(host);
-		if (host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof buf)
-			return "an inet6 address must be written in brackets: inet6:PORT@[ADDR]";
-		memcpy(buf, host + 1, n - 2);
-		buf[n - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) != 1)
-			return "not a valid IPv6 address";
-	}
-	return NULL;
-}
-
 static int validate_socket(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	const char *why = v ? socket_problem(v) : "empty";
+	const char *why = v ? conf_socket_problem(v) : "empty";
 	if (why) {
 		cfg_error(cfg, "option '%s': '%s': %s", cfg_opt_name(opt), v ? v : "", why);
 		return -1;
@@ -253,6 +145,32 @@ static int validate_mta(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int validate_rate(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	const char *why;
+	unsigned n, t;
+	if (conf_rate_parse(v ? v : "", &n, &t, &why) < 0) {
+		cfg_error(cfg, "option '%s': '%s': %s", cfg_opt_name(opt), v ? v : "", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Records are always durable before the MTA's answer; "no" used to mean
+ * "answer first", which could lose records silently. */
+static int validate_spool_sync(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (cfg_opt_getnbool(opt, 0) == cfg_false) {
+		cfg_error(cfg,
+		          "option '%s': 'no' is not supported: every record is made durable "
+		          "before the MTA gets its answer (group commit); remove the line",
+		          cfg_opt_name(opt));
+		return -1;
+	}
+	return 0;
+}
+
 static int validate_header_name(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
@@ -267,95 +185,6 @@ static int validate_header_name(cfg_t *cfg, cfg_opt_t *opt)
 		          cfg_opt_name(opt), v);
 		return -1;
 	}
-	return 0;
-}
-
-/* ---- CIDR */
-
-int conf_cidr_parse(const char *s, conf_cidr *out, const char **why)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	memset(out, 0, sizeof *out);
-	if (alen == 0 || alen >= sizeof buf) {
-		*why = "not an IPv4 or IPv6 address";
-		return -1;
-	}
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	unsigned max;
-	if (inet_pton(AF_INET, buf, out->addr) == 1) {
-		out->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		out->family = AF_INET6;
-		max = 128;
-	} else {
-		*why = "not an IPv4 or IPv6 address";
-		return -1;
-	}
-	out->prefix = max;
-	if (slash) {
-		const char *p = slash + 1;
-		unsigned long v = 0;
-		size_t n = strlen(p);
-		if (n == 0 || n > 3 || strspn(p, "0123456789") != n || (n > 1 && p[0] == '0')) {
-			*why = "the prefix length must be a decimal number";
-			return -1;
-		}
-		v = strtoul(p, NULL, 10);
-		if (v > max) {
-			*why = out->family == AF_INET ? "an IPv4 prefix length is at most 32"
-			                              : "an IPv6 prefix length is at most 128";
-			return -1;
-		}
-		out->prefix = (unsigned)v;
-	}
-	for (unsigned bit = out->prefix; bit < max; bit++)
-		if (out->addr[bit / 8] & (0x80u >> (bit % 8))) {
-			*why = "bits are set beyond the prefix length (write the network address)";
-			return -1;
-		}
-	return 0;
-}
-
-int conf_cidr_match(const conf_cidr *c, const struct sockaddr *sa)
-{
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	const uint8_t *a;
-	int family;
-	if (sa == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		a = (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-		family = AF_INET;
-	} else if (sa->sa_family == AF_INET6) {
-		a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
-		family = AF_INET6;
-		if (c->family == AF_INET && memcmp(a, mapped, 12) == 0) {
-			a += 12;
-			family = AF_INET;
-		}
-	} else {
-		return 0;
-	}
-	if (family != c->family)
-		return 0;
-	unsigned full = c->prefix / 8, rest = c->prefix % 8;
-	if (memcmp(a, c->addr, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	uint8_t mask = (uint8_t)(0xffu << (8 - rest));
-	return (a[full] & mask) == c->addr[full];
-}
-
-int conf_internal_host(const conf *c, const struct sockaddr *sa)
-{
-	for (size_t i = 0; i < c->ninternal; i++)
-		if (conf_cidr_match(&c->internal[i], sa))
-			return 1;
 	return 0;
 }
 
@@ -382,6 +211,11 @@ static cfg_opt_t options[] = {
     CFG_INT_CB("On-InternalError", ACTION_TEMPFAIL, CFGF_NONE, parse_action),
     CFG_INT_CB("On-SpoolError", ACTION_TEMPFAIL, CFGF_NONE, parse_action),
     CFG_INT_CB("On-NoModel", ACTION_TEMPFAIL, CFGF_NONE, parse_action),
+    CFG_INT_CB("MaximumWeightBound", CONF_DEFAULT_MAX_WEIGHT_BOUND, CFGF_NONE, parse_bound),
+    CFG_INT_CB("MaximumScoreBound", CONF_DEFAULT_MAX_SCORE_BOUND, CFGF_NONE, parse_bound),
+    CFG_INT_CB("MaximumClip", CONF_DEFAULT_MAX_CLIP, CFGF_NONE, parse_clip),
+    CFG_INT_CB("StatisticsInterval", 600, CFGF_NONE, parse_interval),
+    CFG_STR("AutoRestartRate", "10/1h", CFGF_NONE),
     CFG_END(),
 };
 
@@ -398,6 +232,8 @@ static const struct {
     {"ModelFile", validate_path},
     {"SpoolFile", validate_path},
     {"HeaderName", validate_header_name},
+    {"AutoRestartRate", validate_rate},
+    {"SpoolSync", validate_spool_sync},
 };
 
 static char *opt_strdup(cfg_t *cfg, const char *name)
@@ -434,7 +270,6 @@ static int fill(conf *c, cfg_t *cfg, bs_error *err)
 	c->pubkey_file = opt_strdup(cfg, "PublicKeyFile");
 	c->model_file = opt_strdup(cfg, "ModelFile");
 	c->spool_file = opt_strdup(cfg, "SpoolFile");
-	c->spool_sync = cfg_getbool(cfg, "SpoolSync") == cfg_true;
 	c->add_header = cfg_getbool(cfg, "AddHeader") == cfg_true;
 	c->header_name = opt_strdup(cfg, "HeaderName");
 	c->max_scanned = (unsigned long)cfg_getint(cfg, "MaximumScannedBytes");
@@ -442,6 +277,15 @@ static int fill(conf *c, cfg_t *cfg, bs_error *err)
 	c->on_internal_error = (enum conf_action)cfg_getint(cfg, "On-InternalError");
 	c->on_spool_error = (enum conf_action)cfg_getint(cfg, "On-SpoolError");
 	c->on_no_model = (enum conf_action)cfg_getint(cfg, "On-NoModel");
+	c->max_weight_bound = cfg_getint(cfg, "MaximumWeightBound");
+	c->max_score_bound = cfg_getint(cfg, "MaximumScoreBound");
+	c->max_clip = (unsigned)cfg_getint(cfg, "MaximumClip");
+	c->stats_interval = (unsigned)cfg_getint(cfg, "StatisticsInterval");
+	const char *why;
+	if (conf_rate_parse(cfg_getstr(cfg, "AutoRestartRate"), &c->restart_count,
+	                    &c->restart_window, &why) < 0)
+		return bs_error_set(err, BS_E_CONFIG, "%s: option 'AutoRestartRate': %s", c->path,
+		                    why);
 
 	if (c->pubkey_file == NULL)
 		return bs_error_set(err, BS_E_CONFIG, "%s: option 'PublicKeyFile' is required",
@@ -539,7 +383,8 @@ const char *conf_restart_option(const conf *old, const conf *new_)
 		return "SyslogFacility";
 	if (str_differs(old->spool_file, new_->spool_file))
 		return "SpoolFile";
-	if (old->spool_sync != new_->spool_sync)
-		return "SpoolSync";
+	if (old->restart_count != new_->restart_count ||
+	    old->restart_window != new_->restart_window)
+		return "AutoRestartRate";
 	return NULL;
 }

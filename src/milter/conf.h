@@ -1,7 +1,8 @@
 /*
  * conf.h - blindscore-milter's configuration (blindscore.conf(5)).
  *
- * One libconfuse option table (conf.c), OpenDKIM-style names matched
+ * One libconfuse option table (conf.c; the value syntaxes are in
+ * conf_value.c), OpenDKIM-style names matched
  * without regard to case, syntax "Name = value" (libconfuse; lists as
  * {"a", "b"}).  Every option has a validation callback that runs while the
  * file is parsed, so an error names the file, the line and the option:
@@ -23,6 +24,12 @@
 #define SYSCONFDIR "/etc"
 #endif
 #define CONF_DEFAULT_FILE SYSCONFDIR "/blindscore.conf"
+
+/* Defaults of the limits on a model's declared bounds (blindscore.conf(5)):
+ * a score carries at most log2(2S + 1) bits about its message. */
+#define CONF_DEFAULT_MAX_WEIGHT_BOUND (1L << 24)
+#define CONF_DEFAULT_MAX_SCORE_BOUND  (1L << 40)
+#define CONF_DEFAULT_MAX_CLIP         16
 
 /* The On-* actions. */
 enum conf_action { ACTION_ACCEPT = 0, ACTION_TEMPFAIL = 1, ACTION_REJECT = 2 };
@@ -51,12 +58,18 @@ typedef struct conf {
 	char *pubkey_file;
 	char *model_file;
 	char *spool_file; /* NULL = no spool */
-	int spool_sync;
 	int add_header;
 	char *header_name;
 	unsigned long max_scanned; /* 0 = no limit */
 	int log_why;
 	enum conf_action on_internal_error, on_spool_error, on_no_model;
+	/* limits on the model's declared bounds (DESIGN.md section 1) */
+	long long max_weight_bound; /* W */
+	long long max_score_bound;  /* S */
+	unsigned max_clip;          /* C */
+	unsigned stats_interval;    /* seconds between counters lines; 0 = at exit only */
+	unsigned restart_count;     /* -A: at most this many restarts ... */
+	unsigned restart_window;    /* ... in this many seconds */
 } conf;
 
 /* Parse and check `path`; *out is a new conf on success. */
@@ -73,6 +86,9 @@ int conf_cidr_parse(const char *s, conf_cidr *out, const char **why);
 int conf_cidr_match(const conf_cidr *c, const struct sockaddr *sa);
 /* Is sa in InternalHosts? */
 int conf_internal_host(const conf *c, const struct sockaddr *sa);
+
+/* "n/t[u]" (AutoRestartRate; u = s, m, h or d): -1 with *why set. */
+int conf_rate_parse(const char *s, unsigned *count, unsigned *seconds, const char **why);
 
 /* Options that a reload cannot change: the name of the first one that
  * differs between old and new, or NULL. */

@@ -16,7 +16,6 @@
 
 static char *conf_path;
 static unsigned build_flags;
-static unsigned interval;
 static pthread_t sig_thread;
 static int running;
 static atomic_int stopping;
@@ -67,16 +66,28 @@ int reload_now(void)
 	return 0;
 }
 
+/* StatisticsInterval of the active configuration; 0 = only at exit. */
+static unsigned current_interval(void)
+{
+	active *a = active_acquire();
+	unsigned v = a ? a->cf->stats_interval : 0;
+	active_release(a);
+	return v;
+}
+
 static void *sig_main(void *arg)
 {
 	sigset_t set;
 	(void)arg;
 	reload_sigset(&set);
-	time_t next = time(NULL) + interval;
+	time_t last = time(NULL);
 	while (!atomic_load(&stopping)) {
-		struct timespec ts = {0, 0};
+		unsigned interval = current_interval();
 		time_t now = time(NULL);
-		ts.tv_sec = next > now ? next - now : 0;
+		struct timespec ts = {3600, 0};
+		if (interval)
+			ts.tv_sec =
+			    last + (time_t)interval > now ? last + (time_t)interval - now : 0;
 		int sig = sigtimedwait(&set, NULL, &ts);
 		if (atomic_load(&stopping))
 			break;
@@ -90,21 +101,19 @@ static void *sig_main(void *arg)
 		} else if (sig < 0 && errno != EAGAIN && errno != EINTR) {
 			log_msg(LOG_ERR, NULL, "sigtimedwait: %s", strerror(errno));
 		}
-		if (interval && time(NULL) >= next) {
+		interval = current_interval(); /* a reload may have changed it */
+		if (interval && time(NULL) >= last + (time_t)interval) {
 			stats_log("interval");
-			next = time(NULL) + interval;
-		} else if (!interval) {
-			next = time(NULL) + 3600;
+			last = time(NULL);
 		}
 	}
 	return NULL;
 }
 
-int reload_start(const char *path, unsigned active_flags, unsigned counters_interval, bs_error *err)
+int reload_start(const char *path, unsigned active_flags, bs_error *err)
 {
 	conf_path = bs_xstrdup(path);
 	build_flags = active_flags;
-	interval = counters_interval;
 	int rc = pthread_create(&sig_thread, NULL, sig_main, NULL);
 	if (rc != 0)
 		return bs_error_set(err, BS_E_INTERNAL, "cannot start the signal thread: %s",

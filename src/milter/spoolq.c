@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "log.h"
 #include "spool.h"
 #include "spoolq.h"
@@ -13,8 +14,7 @@
 
 typedef struct item {
 	struct item *next;
-	bs_record rec; /* a copy owned by the item */
-	int waited;    /* a caller waits for it: do not free in the thread */
+	bs_record rec; /* a copy owned by the item; the waiting caller frees it */
 	int done, rc;
 	bs_error err;
 } item;
@@ -27,7 +27,6 @@ static int q_stop, q_reopen, q_running;
 static pthread_t q_thread;
 static bs_spool_writer *writer;
 static unsigned spool_bits;
-static int wait_for_disk;
 static char *spool_path;
 
 static void log_open_info(const char *what, const bs_spool_open_info *info)
@@ -39,7 +38,7 @@ static void log_open_info(const char *what, const bs_spool_open_info *info)
 	        (unsigned long long)info->state.seq, info->from_rotated ? " (rotated file)" : "");
 }
 
-int spoolq_open(const char *path, unsigned bits, int wait_durable, bs_error *err)
+int spoolq_open(const char *path, unsigned bits, bs_error *err)
 {
 	char rotated[4096];
 	bs_spool_open_info info;
@@ -48,7 +47,6 @@ int spoolq_open(const char *path, unsigned bits, int wait_durable, bs_error *err
 	if (writer == NULL)
 		return -1;
 	spool_bits = bits;
-	wait_for_disk = wait_durable;
 	spool_path = bs_xstrdup(path);
 	log_open_info("opened spool", &info);
 	return 0;
@@ -75,7 +73,9 @@ static void write_batch(item **items, size_t n)
 	bs_error err;
 	for (size_t i = 0; i < n; i++)
 		memcpy(&recs[i], &items[i]->rec, sizeof recs[i]); /* shallow: c is only read */
-	int rc = bs_spool_writer_append(writer, recs, n, &err);
+	int rc = fault_hit(FAULT_SPOOL)
+	             ? bs_error_set(&err, BS_E_IO, "injected fault (test binary): nothing written")
+	             : bs_spool_writer_append(writer, recs, n, &err);
 	if (rc < 0)
 		log_msg(LOG_ERR, NULL, "spool %s: %zu records not written: %s", spool_path, n,
 		        err.msg);
@@ -85,12 +85,7 @@ static void write_batch(item **items, size_t n)
 		it->rc = rc;
 		if (rc < 0)
 			it->err = err;
-		if (it->waited) {
-			it->done = 1;
-		} else {
-			bs_record_clear(&it->rec);
-			free(it);
-		}
+		it->done = 1;
 	}
 	pthread_cond_broadcast(&q_done);
 	pthread_mutex_unlock(&q_lock);
@@ -152,15 +147,10 @@ int spoolq_append(const bs_record *r, bs_error *err)
 		return bs_error_set(err, BS_E_INTERNAL, "the spool writer is not running");
 	item *it = bs_xcalloc(1, sizeof *it);
 	copy_record(&it->rec, r);
-	it->waited = wait_for_disk;
 	pthread_mutex_lock(&q_lock);
 	*q_tail = it;
 	q_tail = &it->next;
 	pthread_cond_signal(&q_work);
-	if (!it->waited) {
-		pthread_mutex_unlock(&q_lock);
-		return 0;
-	}
 	while (!it->done)
 		pthread_cond_wait(&q_done, &q_lock);
 	pthread_mutex_unlock(&q_lock);

@@ -4,9 +4,9 @@
  * Callback threads hand records to one writer thread, which appends every
  * record waiting at that moment with one write and one fdatasync (group
  * commit, spool.h) and then wakes their threads: EOM is answered only after
- * the message's record is durable.  With SpoolSync = no the caller does not
- * wait (a failure is only logged).  A reopen request (SIGUSR2, after
- * logrotate) is carried out by the writer thread between batches.
+ * the message's record is durable, and a failure reaches the caller (its
+ * On-SpoolError action).  A reopen request (SIGUSR2, after logrotate) is
+ * carried out by the writer thread between batches.
  */
 #ifndef MILTER_SPOOLQ_H
 #define MILTER_SPOOLQ_H
@@ -15,7 +15,7 @@
 #include "util.h"
 
 /* Open the spool (before dropping privileges) for a `bits`-bit key. */
-int spoolq_open(const char *path, unsigned bits, int wait_durable, bs_error *err);
+int spoolq_open(const char *path, unsigned bits, bs_error *err);
 /* Start the writer thread (after daemonizing). */
 int spoolq_start(bs_error *err);
 /* Key size of the open spool; 0 if none is open. */

@@ -1,7 +1,7 @@
 -- noauth.lua - with ScoreAuthenticated = no an external client is accepted
 -- at CONNECT, before any MAIL; internal clients are still scored.
 dofile(os.getenv("BS_SRCDIR") .. "/lib.lua")
-bs.start(bs.env("BS_CONF_NOAUTH"))
+bs.start()
 
 local conn = bs.connect()
 bs.check(bs.conninfo(conn, "192.0.2.1") == SMFIR_ACCEPT, "external client accepted at CONNECT")

@@ -1,76 +1,69 @@
 #!/bin/sh
-# run.sh - blindscore-milter under miltertest: builds a fixture (512-bit
-# test key, tiny model encrypted under it, configs), runs each script, then
-# checks that the headers the milter added decrypt to blindscore-score's
-# offline scores, and the -n check mode.  Exit 77 (skip) without miltertest.
-set -u
-if ! command -v miltertest >/dev/null 2>&1; then
-	echo "miltertest not found: skipped"
-	exit 77
-fi
-B=${top_builddir:?}
-S=${top_srcdir:?}
-T=$B/src/tools
-D=$(mktemp -d /tmp/bs-milter-test.XXXXXX) || exit 99
-trap 'rm -rf "$D"' EXIT INT TERM
-fail() {
-	echo "FAIL: $*"
-	exit 1
+# run.sh - the basic blindscore-milter suite under miltertest: which mail is
+# scored (outbound.lua, noauth.lua), several messages per connection with
+# durable spool records (messages.lua), header replacement and folding
+# (header.lua), each against its own milter, in parallel; then the added
+# headers decrypt to blindscore-score's offline scores, and -n refuses what
+# it must (bad values with file and line, missing model, a test key without
+# -T, a secret key as PublicKeyFile, a model over the configured bounds).
+. "${top_srcdir:?}/tests/milter/fixture.sh"
+
+mkconf bs
+"$BS_MILTER" -T -n -x "$D/bs.conf" >"$D/n.out" || fail "-n on a good config"
+grep -q "OK: key .* model .*(B=8, C=3, W=352, S=80288)" "$D/n.out" || fail "-n: $(cat "$D/n.out")"
+"$BS_MILTER" -n -x "$D/bs.conf" 2>/dev/null && fail "-n accepted a test key without -T"
+
+# refused with exit status 78 and a message naming file, line or option
+refused() {
+	name=$1
+	want=$2
+	shift 2
+	"$@" -x "$D/$name.conf" >/dev/null 2>"$D/$name.err"
+	st=$?
+	[ $st -eq 78 ] || fail "$name: exit status $st, not 78: $(cat "$D/$name.err")"
+	grep -q -- "$want" "$D/$name.err" || fail "$name: message: $(cat "$D/$name.err")"
+	echo "refused as expected ($name): $(head -n 1 "$D/$name.err")"
 }
+mkconf umask "UMask = 0999"
+refused umask "umask.conf line 10: option 'UMask'" "$BS_MILTER" -T -n
+mkconf missing "ModelFile = \"$D/missing.bsm\""
+refused missing "missing.bsm" "$BS_MILTER" -T -n
+mkconf sync "SpoolSync = no"
+refused sync "sync.conf line 10: option 'SpoolSync': 'no' is not supported" "$BS_MILTER" -T -n
+mkconf secret "PublicKeyFile = \"$D/k.sec\""
+refused secret "PublicKeyFile $D/k.sec is a SECRET key file" "$BS_MILTER" -T -n
+# ... also when starting (before any socket exists), not just with -n
+refused secret "is a SECRET key file" "$BS_MILTER" -T -f
+[ -e "$D/secret.sock" ] && fail "a socket was opened with a secret key configured"
+mkconf wbound "MaximumWeightBound = 351"
+refused wbound "weight bound W = 352, above MaximumWeightBound = 351" "$BS_MILTER" -T -n
+mkconf sbound "MaximumScoreBound = 80000"
+refused sbound "score bound S = 80288, above MaximumScoreBound = 80000" "$BS_MILTER" -T -n
+mkconf clip "MaximumClip = 2"
+refused clip "count clip C = 3, above MaximumClip = 2" "$BS_MILTER" -T -n
+mkconf bounds "MaximumWeightBound = 352
+MaximumScoreBound = 80288
+MaximumClip = 3"
+"$BS_MILTER" -T -n -x "$D/bounds.conf" >/dev/null || fail "-n with bounds equal to the limits"
 
-"$T/blindscore-keygen" --insecure-test-key -b 512 -N -q -o "$D/k" 2>/dev/null ||
-	fail "keygen"
-"$B/tests/milter/mkmodel" "$D/model.txt" 8 || fail "mkmodel"
-"$T/blindscore-encrypt" --insecure-test-key -q -k "$D/k.pub" -m "$D/model.txt" \
-	-o "$D/m.bsm" 2>/dev/null || fail "encrypt"
-mkdir "$D/out" || exit 99
-
-cat >"$D/bs.conf" <<EOC
-Socket = "unix:$D/sock"
-Syslog = no
-PublicKeyFile = "$D/k.pub"
-ModelFile = "$D/m.bsm"
-SpoolFile = "$D/spool"
-AddHeader = yes
-InternalHosts = {"10.1.0.0/16", "::1", "2001:db8:1::/48"}
-MTA = {"ORIGINATING"}
-LogWhy = yes
-EOC
-sed 's/^LogWhy = yes$/ScoreAuthenticated = no/' "$D/bs.conf" >"$D/noauth.conf"
-
-BS_MILTER=$B/src/milter/blindscore-milter
-BS_CONF=$D/bs.conf
-BS_CONF_NOAUTH=$D/noauth.conf
-BS_SOCK=$D/sock
-BS_SPOOL=$D/spool
-BS_OUT=$D/out
-BS_SRCDIR=$S/tests/milter
-export BS_MILTER BS_CONF BS_CONF_NOAUTH BS_SOCK BS_SPOOL BS_OUT BS_SRCDIR
-
-# -n: good config, bad value (file and line named), missing model
-"$BS_MILTER" -T -n -x "$BS_CONF" >/dev/null || fail "-n on a good config"
-printf 'UMask = 0999\n' >>"$D/noauth.conf.bad" 2>/dev/null
-cat "$D/noauth.conf" "$D/noauth.conf.bad" >"$D/bad.conf"
-"$BS_MILTER" -T -n -x "$D/bad.conf" 2>"$D/err"
-[ $? -eq 78 ] || fail "-n on a bad config: exit status"
-grep -q "bad.conf line 10: option 'UMask'" "$D/err" || fail "-n message: $(cat "$D/err")"
-sed "s|$D/m.bsm|$D/missing.bsm|" "$BS_CONF" >"$D/nomodel.conf"
-"$BS_MILTER" -T -n -x "$D/nomodel.conf" 2>/dev/null
-[ $? -eq 78 ] || fail "-n with a missing model"
-"$BS_MILTER" -n -x "$BS_CONF" 2>/dev/null && fail "-n accepted a test key without -T"
-
-for t in outbound noauth messages header; do
-	echo "--- $t.lua"
-	miltertest -s "$S/tests/milter/$t.lua" || fail "$t.lua"
+for t in outbound messages header; do
+	mkconf $t
 done
+mkconf noauth "ScoreAuthenticated = no"
+for t in outbound noauth messages header; do
+	lua_bg $t $t
+done
+lua_wait || fail "miltertest scripts"
 
 # Headers decrypt to exactly the offline integer score.
 for m in split whole; do
-	got=$("$T/blindscore-decrypt" --insecure-test-key -k "$D/k.sec" -m "$D/model.txt" \
-		--headers -a -f csv --no-progress "$D/out/$m.eml") || fail "decrypt $m"
-	want=$("$T/blindscore-score" -M "$D/model.txt" --rfc822 "$D/out/$m.orig" | cut -f2)
+	got=$(decrypt_headers "$D/out/$m.eml") || fail "decrypt $m"
+	want=$(offline "$D/out/$m.orig")
 	echo "$m: offline $want; decrypted: $(echo "$got" | tail -n 1)"
 	echo "$got" | tail -n 1 | tr ',' '\n' | grep -qx -- "$want" ||
 		fail "$m: decrypted score differs from offline score $want"
+done
+for t in outbound noauth messages header; do
+	log_clean "$D/$t.log" "$D/$t.spool" "$D"/out/*.eml || fail "$t: secret material in the log"
 done
 echo "milter tests passed"

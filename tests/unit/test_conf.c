@@ -1,6 +1,7 @@
 /*
  * test_conf.c - blindscore.conf parsing (src/milter/conf.c): defaults,
- * every option's bad values reported with file, line and option name,
+ * every option's bad values reported with file, line and option name
+ * (src/milter/conf_value.c parses the values),
  * cross-option checks, CIDR parsing and matching (v4, v6, v4-mapped).
  */
 #include <arpa/inet.h>
@@ -61,7 +62,6 @@ START_TEST(defaults)
 	ck_assert_str_eq(c->pubkey_file, "/k.pub");
 	ck_assert_str_eq(c->model_file, "/m.bsm");
 	ck_assert_ptr_null(c->spool_file);
-	ck_assert_int_eq(c->spool_sync, 1);
 	ck_assert_int_eq(c->add_header, 1);
 	ck_assert_str_eq(c->header_name, "X-Blindscore");
 	ck_assert_uint_eq(c->max_scanned, 1048576);
@@ -69,6 +69,12 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->on_internal_error, ACTION_TEMPFAIL);
 	ck_assert_int_eq(c->on_spool_error, ACTION_TEMPFAIL);
 	ck_assert_int_eq(c->on_no_model, ACTION_TEMPFAIL);
+	ck_assert_int_eq(c->max_weight_bound, 1LL << 24);
+	ck_assert_int_eq(c->max_score_bound, 1LL << 40);
+	ck_assert_uint_eq(c->max_clip, 16);
+	ck_assert_uint_eq(c->stats_interval, 600);
+	ck_assert_uint_eq(c->restart_count, 10);
+	ck_assert_uint_eq(c->restart_window, 3600);
 	conf_free(c);
 }
 END_TEST
@@ -90,13 +96,18 @@ START_TEST(every_option_set)
 	                   "PublicKeyFile = /k.pub\n"
 	                   "ModelFile = /m.bsm\n"
 	                   "SpoolFile = /var/spool/bs\n"
-	                   "SpoolSync = off\n"
+	                   "SpoolSync = yes\n"
 	                   "HeaderName = X-Test\n"
 	                   "MaximumScannedBytes = 64k\n"
 	                   "LogWhy = yes\n"
 	                   "On-InternalError = accept\n"
 	                   "On-SpoolError = Reject\n"
-	                   "On-NoModel = tempfail\n";
+	                   "On-NoModel = tempfail\n"
+	                   "MaximumWeightBound = 1000\n"
+	                   "MaximumScoreBound = 4611686018427387904\n"
+	                   "MaximumClip = 255\n"
+	                   "StatisticsInterval = 2m\n"
+	                   "AutoRestartRate = 3/90s\n";
 	ck_assert_msg(load_text(text, &c, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(c->socket, "inet6:8891@[::1]");
 	ck_assert_str_eq(c->userid, "root:root");
@@ -108,11 +119,16 @@ START_TEST(every_option_set)
 	ck_assert_str_eq(c->mta[1], "submission");
 	ck_assert_int_eq(c->score_authenticated, 0);
 	ck_assert_str_eq(c->spool_file, "/var/spool/bs");
-	ck_assert_int_eq(c->spool_sync, 0);
 	ck_assert_int_eq(c->add_header, 0);
 	ck_assert_uint_eq(c->max_scanned, 65536);
 	ck_assert_int_eq(c->on_internal_error, ACTION_ACCEPT);
 	ck_assert_int_eq(c->on_spool_error, ACTION_REJECT);
+	ck_assert_int_eq(c->max_weight_bound, 1000);
+	ck_assert_int_eq(c->max_score_bound, 1LL << 62);
+	ck_assert_uint_eq(c->max_clip, 255);
+	ck_assert_uint_eq(c->stats_interval, 120);
+	ck_assert_uint_eq(c->restart_count, 3);
+	ck_assert_uint_eq(c->restart_window, 90);
 	conf_free(c);
 }
 END_TEST
@@ -146,6 +162,7 @@ static const struct {
     {"ModelFile = m.bsm", "ModelFile", "absolute"},
     {"SpoolFile = spool", "SpoolFile", "absolute"},
     {"SpoolSync = sometimes", "SpoolSync", ""},
+    {"SpoolSync = no", "SpoolSync", "durable before the MTA gets its answer"},
     {"AddHeader = perhaps", "AddHeader", ""},
     {"HeaderName = \"X-Bad:Name\"", "HeaderName", "header field name"},
     {"HeaderName = \"\"", "HeaderName", "header field name"},
@@ -156,6 +173,16 @@ static const struct {
     {"On-InternalError = discard", "On-InternalError", "accept, tempfail or reject"},
     {"On-SpoolError = ignore", "On-SpoolError", "accept, tempfail or reject"},
     {"On-NoModel = pass", "On-NoModel", "accept, tempfail or reject"},
+    {"MaximumWeightBound = 0", "MaximumWeightBound", "whole number from 1 to 2^62"},
+    {"MaximumScoreBound = 4611686018427387905", "MaximumScoreBound", "2^62"},
+    {"MaximumScoreBound = -5", "MaximumScoreBound", "whole number"},
+    {"MaximumClip = 256", "MaximumClip", "from 1 to 255"},
+    {"StatisticsInterval = 10x", "StatisticsInterval", "time in seconds"},
+    {"StatisticsInterval = 400d", "StatisticsInterval", "up to a year"},
+    {"AutoRestartRate = 5", "AutoRestartRate", "n/t"},
+    {"AutoRestartRate = 0/1h", "AutoRestartRate", "n/t"},
+    {"AutoRestartRate = 3/0", "AutoRestartRate", "after '/'"},
+    {"AutoRestartRate = 3/1w", "AutoRestartRate", "after '/'"},
     {"NoSuchOption = 1", "NoSuchOption", ""},
 };
 
@@ -265,6 +292,14 @@ START_TEST(restart_options)
 	snprintf(text, sizeof text, "%sSocket = \"inet:1234@127.0.0.1\"\n", base);
 	ck_assert(load_text(text, &b, &err) == 0);
 	ck_assert_str_eq(conf_restart_option(a, b), "Socket");
+	conf_free(b);
+	snprintf(text, sizeof text, "%sAutoRestartRate = 2/1m\n", base);
+	ck_assert(load_text(text, &b, &err) == 0);
+	ck_assert_str_eq(conf_restart_option(a, b), "AutoRestartRate");
+	conf_free(b);
+	snprintf(text, sizeof text, "%sMaximumClip = 2\nStatisticsInterval = 0\n", base);
+	ck_assert(load_text(text, &b, &err) == 0);
+	ck_assert_ptr_null(conf_restart_option(a, b));
 	conf_free(b);
 	conf_free(a);
 }
