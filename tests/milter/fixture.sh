@@ -18,8 +18,10 @@
 #   track PID            kill PID at exit (servers started in subshells)
 #   waitlog FILE TEXT [COUNT [SECONDS]]
 #                        wait until FILE has COUNT lines with TEXT, or fail
-#   decrypt_headers FILE  blindscore-decrypt --headers: the scores, one a line
-#   offline FILE          blindscore-score's integer score of a message
+#   decrypt_headers FILE [MODEL]
+#                        blindscore-decrypt --headers (models model.txt,
+#                        model2.txt and MODEL): CSV, a header line first
+#   offline FILE [MODEL]  blindscore-score's integer score of a message
 #   log_clean LOG FILE..  the log holds no ciphertext of the spool/headers
 #                        and no word of the messages' bodies
 #   fail MSG              print and exit 1
@@ -136,7 +138,7 @@ lua_wait() {
 
 decrypt_headers() {
 	"$T/blindscore-decrypt" --insecure-test-key -k "$D/k.sec" -m "$D/model.txt" \
-		-m "$D/model2.txt" --headers -a -f csv --no-progress "$1"
+		-m "$D/model2.txt" ${2:+-m "$2"} --headers -a -f csv --no-progress "$1"
 }
 
 offline() {
