@@ -34,6 +34,7 @@ end
 sh("cp " .. dir .. "/m.bsm " .. model)
 bs.start()
 bs.wait_log("starting: pid")
+bs.wait_log("counters (interval): connections=0 ", 1, 3) -- StatisticsInterval = 1
 mt.disconnect(scored_with("A1", A))
 
 -- a message pins the model current at its MAIL command
@@ -67,7 +68,7 @@ sh("cp " .. dir .. "/m2.bsm " .. model)
 
 -- a broken configuration: file, line and option named
 sh("cp " .. conf .. " " .. conf .. ".good && echo 'UMask = 0999' >> " .. conf)
-usr1_fails(conf .. " line 11: option 'UMask'")
+usr1_fails(conf .. " line 12: option 'UMask'")
 mt.disconnect(scored_with("B4", B))
 
 -- a model over the configured bounds

@@ -3,10 +3,12 @@
 # a broken configuration, bounds, a restart-only option, rotation); then
 # the rotated and the new spool verify as one chain, the pinned and the
 # reloaded messages' headers decrypt to the offline scores under the model
-# each names, and the counters agree.
+# each names, and the counters agree (StatisticsInterval = 1: a counters
+# line every second).
 . "${top_srcdir:?}/tests/milter/fixture.sh"
 
-mkconf rl "ModelFile = \"$D/rl.bsm\""
+mkconf rl "ModelFile = \"$D/rl.bsm\"
+StatisticsInterval = 1"
 BS_MODEL_A=$(sed -n 's/^model //p' "$D/m.bsm" | head -n 1)
 BS_MODEL_B=$(sed -n 's/^model //p' "$D/m2.bsm" | head -n 1)
 [ ${#BS_MODEL_A} -eq 64 ] && [ ${#BS_MODEL_B} -eq 64 ] || fail "model ids"
