@@ -128,8 +128,8 @@ static int kf_split(struct kf_doc *d, const char *name, const char *text, size_t
 			return bs_error_set(err, BS_E_DATA, "%s line %d: empty line", name, line);
 		sp = memchr(p, ' ', (size_t)(nl - p));
 		if (!sp)
-			return bs_error_set(err, BS_E_DATA, "%s line %d: '%.40s' has no value",
-			                    name, line, p);
+			return bs_error_set(err, BS_E_DATA, "%s line %d: '%.*s' has no value",
+			                    name, line, (int)(nl - p > 40 ? 40 : nl - p), p);
 		nlen = (size_t)(sp - p);
 		if (line == 1) {
 			if (nlen == strlen(MAGIC_PUB) && memcmp(p, MAGIC_PUB, nlen) == 0) {
