@@ -29,4 +29,5 @@ grep "counters (exit)" "$D/tr.log" | grep -q " scored=4 truncated=3 " ||
 	fail "counters: $(grep counters "$D/tr.log")"
 log_clean "$D/ck.log" "$D/ck.spool" "$D"/out/chunks-*.eml || fail "ck: secret material in the log"
 log_clean "$D/tr.log" "$D/tr.spool" "$D"/out/trunc-*.eml || fail "tr: secret material in the log"
+sanitizers_clean
 echo "chunk tests passed"

@@ -36,4 +36,5 @@ for a in accept tempfail reject; do
 	echo "$a: counters and spool as expected"
 done
 grep -q "BS_FAULT_FILE" "$BS_MILTER" && fail "the installed binary has fault points"
+sanitizers_clean
 echo "fault tests passed"

@@ -24,6 +24,8 @@
 #   offline FILE [MODEL]  blindscore-score's integer score of a message
 #   log_clean LOG FILE..  the log holds no ciphertext of the spool/headers
 #                        and no word of the messages' bodies
+#   sanitizers_clean     no AddressSanitizer, LeakSanitizer or UBSan report
+#                        in any log of $D (a --enable-sanitizers build)
 #   fail MSG              print and exit 1
 # Exits 77 (skip) without miltertest.
 set -u
@@ -174,5 +176,18 @@ log_clean() {
 				fi
 			done || return 1
 	done
+	return 0
+}
+
+sanitizers_clean() {
+	if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$D"/*.log "$D"/*.mt \
+		"$D"/*.err 2>/dev/null; then
+		for f in $(grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$D"/*.log \
+			"$D"/*.mt "$D"/*.err 2>/dev/null); do
+			echo "--- $f"
+			cat "$f"
+		done
+		fail "sanitizer reports"
+	fi
 	return 0
 }

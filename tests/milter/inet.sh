@@ -40,4 +40,5 @@ in=$(cat "$D/in.done")
 echo "one session: unix socket $un ms, inet socket $in ms"
 awk -v u="$un" -v i="$in" 'BEGIN { exit !(i <= u + 10) }' ||
 	fail "inet ($in ms) more than 10 ms a session slower than unix ($un ms)"
+sanitizers_clean
 echo "inet tests passed"

@@ -112,4 +112,5 @@ BG_PIDS="$BG_PIDS $!"
 scenario_b &
 BG_PIDS="$BG_PIDS $!"
 lua_wait || fail "privilege drop"
+sanitizers_clean
 echo "privilege drop tests passed"

@@ -31,4 +31,5 @@ grep "counters (exit)" "$D/rl.log" | grep -q " reloads=3 reload_failures=4" ||
 	fail "counters: $(grep counters "$D/rl.log")"
 log_clean "$D/rl.log" "$D/rl.spool.1" "$D/rl.spool" "$D"/out/reload-*.eml ||
 	fail "secret material in the log"
+sanitizers_clean
 echo "reload tests passed"

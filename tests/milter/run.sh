@@ -66,4 +66,5 @@ done
 for t in outbound noauth messages header; do
 	log_clean "$D/$t.log" "$D/$t.spool" "$D"/out/*.eml || fail "$t: secret material in the log"
 done
+sanitizers_clean
 echo "milter tests passed"

@@ -8,7 +8,10 @@
 #   sb: the child stopping cleanly on its own makes the supervisor exit 0;
 #   sc: AutoRestartRate = 2/1m: the third crash makes it give up (exit 70);
 #   sd: a child that fails with a configuration error (exit 78) is not
-#       restarted: the supervisor exits 78.
+#       restarted: the supervisor exits 78;
+#   se: without -f the supervisor detaches; as root with UserID = nobody it
+#       stays root while its child runs as nobody; SIGTERM ends both and
+#       removes the pid file.
 . "${top_srcdir:?}/tests/milter/fixture.sh"
 
 # start NAME: the supervisor in the foreground; sets SUP
@@ -110,10 +113,47 @@ scenario_d() {
 	echo "sd: no restart after a configuration error: passed"
 }
 
-st=0
-for s in a b c d; do
+scenario_e() {
+	user=
+	[ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null && user="UserID = \"nobody\""
+	mkconf se "PidFile = \"$D/se.pid\"
+$user"
+	"$BS_MILTER" -A -T -x "$D/se.conf" 2>"$D/se.start" || fail "se: start"
+	i=0
+	while [ ! -S "$D/se.sock" ] || [ ! -s "$D/se.pid" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "se: no socket or pid file"
+		sleep 0.05
+	done
+	sup=$(cat "$D/se.pid")
+	track "$sup"
+	kid=$(cat "/proc/$sup/task/$sup/children" 2>/dev/null || pgrep -P "$sup")
+	kid=$(echo $kid)
+	[ -n "$kid" ] && kill -0 "$kid" || fail "se: no child of $sup"
+	track "$kid"
+	[ "$(cut -d' ' -f6 "/proc/$sup/stat")" = "$sup" ] || fail "se: not detached"
+	if [ -n "$user" ]; then
+		sleep 0.2
+		grep -q "^Uid:	0	" "/proc/$sup/status" || fail "se: the supervisor is not root"
+		grep -q "^Uid:	$(id -u nobody)	$(id -u nobody)	" "/proc/$kid/status" ||
+			fail "se: the child is not nobody: $(grep Uid "/proc/$kid/status")"
+	fi
+	lua_ext se one BS_QID=E1 || fail "se: message"
+	kill -TERM "$sup"
+	i=0
+	while { kill -0 "$sup" || kill -0 "$kid"; } 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "se: still running"
+		sleep 0.05
+	done
+	[ -e "$D/se.pid" ] && fail "se: pid file left"
+	echo "se: detached supervisor${user:+ (root) with its child as nobody}: passed"
+}
+
+for s in a b c d e; do
 	scenario_$s &
 	BG_PIDS="$BG_PIDS $!"
 done
 lua_wait || fail "supervisor scenarios"
+sanitizers_clean
 echo "supervisor tests passed"
