@@ -77,6 +77,25 @@ bspf_postfix_can() {
 	runuser -u postfix -- test "$1" "$2" 2>/dev/null
 }
 
+# bspf_cleanup_stale DIR: stop what an earlier run in DIR left running when it
+# was killed without its trap running (kill -9): its Postfix master, milter,
+# smtp-sink and demo-auth, each checked by name before it is signalled.
+bspf_cleanup_stale() {
+	_pf=$1/queue/pid/master.pid
+	_p=$(sed 1q "$_pf" 2>/dev/null | tr -d ' ')
+	if [ -n "$_p" ] && grep -qx master "/proc/$_p/comm" 2>/dev/null; then
+		echo "stopping a Postfix left running in $1 by an earlier run"
+		postfix -c "$1/postfix" stop >/dev/null 2>&1 || kill "$_p"
+	fi
+	for _pf in "$1/run/pid" "$1/run/sink.pid" "$1/run/auth.pid"; do
+		_p=$(sed 1q "$_pf" 2>/dev/null | tr -d ' ')
+		[ -n "$_p" ] && tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -F "$1/" || continue
+		echo "stopping process $_p left running in $1 by an earlier run"
+		kill "$_p" 2>/dev/null
+		bspf_wait_for '! kill -0 $_p 2>/dev/null' 100
+	done
+}
+
 bspf_init() {
 	[ "$(id -u)" -eq 0 ] || bspf_die "must run as root (Postfix's master runs as root)"
 	for _c in postfix postconf postqueue smtp-sink; do
@@ -233,6 +252,7 @@ bspf_start_auth() {
 	"$_py" "$BSPF_CONTRIB/demo-auth" "$BSPF_AUTH_SOCK" "$BSPF_USER" "$BSPF_PASS" \
 		2>>"$BSPF_LOGDIR/demo-auth.log" &
 	BSPF_AUTH_PID=$!
+	echo $BSPF_AUTH_PID >"$BSPF_RUN/auth.pid"
 	bspf_wait_for '[ -S "$BSPF_AUTH_SOCK" ]' 100 || bspf_die "demo-auth did not start"
 }
 
@@ -240,6 +260,7 @@ bspf_start_sink() {
 	smtp-sink -u postfix -h sink.example.net -d "$BSPF_SINK/m." \
 		"127.0.0.1:$BSPF_PORT_SINK" 256 2>>"$BSPF_LOGDIR/smtp-sink.log" &
 	BSPF_SINK_PID=$!
+	echo $BSPF_SINK_PID >"$BSPF_RUN/sink.pid"
 	bspf_wait_for 'bspf_port_listening $BSPF_PORT_SINK' 100 ||
 		bspf_die "smtp-sink did not start: $(cat "$BSPF_LOGDIR/smtp-sink.log")"
 }
@@ -313,7 +334,7 @@ bspf_stop() {
 		wait "$BSPF_MILTER_PID" 2>/dev/null
 		BSPF_MILTER_PID=
 	fi
-	rm -f "$BSPF_AUTH_SOCK"
+	rm -f "$BSPF_AUTH_SOCK" "$BSPF_RUN/sink.pid" "$BSPF_RUN/auth.pid"
 }
 
 # Reload the milter (SIGUSR1).

@@ -22,6 +22,18 @@ t_start=$(now_ms)
 SAMPLES=$S/contrib/samples
 command -v swaks >/dev/null 2>&1 || fail "swaks not found (sh contrib/install-deps)"
 
+# The quickstart's story: with the demo model and the bundled one, the spam
+# samples are flagged and the ham ones are not.
+for model in "$SAMPLES/demo-b14.model" "$S/model/default.model"; do
+	"$T/blindscore-score" -M "$model" --rfc822 "$SAMPLES"/*.eml >"$D/samples.out" ||
+		fail "blindscore-score -M $model on the samples"
+	awk '{ n = split($1, p, "/"); f = p[n]
+		want = (f ~ /^ham-/) ? "clean" : "flagged"
+		if ($3 != want) { print f ": " $3 ", expected " want; bad++ } }
+		END { exit bad > 0 || NR != 6 }' "$D/samples.out" ||
+		fail "$(basename "$model") does not sort the samples as the quickstart says"
+done
+
 make_key "$D/k"
 make_model "$D/m" 1 12
 M=$D/m.txt
