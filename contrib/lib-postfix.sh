@@ -24,8 +24,9 @@
 #
 # Use:  bspf_init DIR; bspf_milter_conf EXTRA...; bspf_start; ...; bspf_stop
 # bspf_start installs an EXIT/INT/TERM trap that calls bspf_stop, then
-# evaluates the caller's $BSPF_ON_EXIT (with $_rc, the exit status); bspf_stop is idempotent and waits for
-# everything it started, including the milter's ~5 s exit.
+# evaluates the caller's $BSPF_ON_EXIT (with $_rc, the exit status).
+# bspf_stop is idempotent and waits for everything it started, including
+# the milter's ~5 s exit.
 #
 # Inputs (environment): BSPF_MILTER (blindscore-milter), BSPF_MILTER_FLAGS
 # (e.g. -T for test keys), BSPF_CONTRIB (this directory, for demo-auth),
@@ -46,15 +47,19 @@ bspf_die() {
 	exit 1
 }
 
-bspf_log() {
-	[ -n "${BSPF_QUIET:-}" ] || echo "$*"
-}
-
 # Is TCP port $1 listening on any address?  (/proc, no ss/netstat needed)
 bspf_port_listening() {
 	_hex=$(printf '%04X' "$1")
 	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
 		awk -v p=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'
+}
+
+# Does process $2 hold the socket listening on TCP port $1?
+bspf_port_owned() {
+	_hex=$(printf '%04X' "$1")
+	_ino=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10; exit }')
+	[ -n "$_ino" ] && ls -l "/proc/$2/fd" 2>/dev/null | grep -q "socket:\[$_ino\]"
 }
 
 # A free port in 20000..32767 (below Linux's ephemeral range), not in $*.
@@ -256,13 +261,25 @@ bspf_start_auth() {
 	bspf_wait_for '[ -S "$BSPF_AUTH_SOCK" ]' 100 || bspf_die "demo-auth did not start"
 }
 
+# Ports are checked free before use, but another program may take one
+# meanwhile: smtp-sink and Postfix retry on new ports when a bind fails.
 bspf_start_sink() {
-	smtp-sink -u postfix -h sink.example.net -d "$BSPF_SINK/m." \
-		"127.0.0.1:$BSPF_PORT_SINK" 256 2>>"$BSPF_LOGDIR/smtp-sink.log" &
-	BSPF_SINK_PID=$!
-	echo $BSPF_SINK_PID >"$BSPF_RUN/sink.pid"
-	bspf_wait_for 'bspf_port_listening $BSPF_PORT_SINK' 100 ||
-		bspf_die "smtp-sink did not start: $(cat "$BSPF_LOGDIR/smtp-sink.log")"
+	_try=0
+	while :; do
+		smtp-sink -u postfix -h sink.example.net -d "$BSPF_SINK/m." \
+			"127.0.0.1:$BSPF_PORT_SINK" 256 2>>"$BSPF_LOGDIR/smtp-sink.log" &
+		BSPF_SINK_PID=$!
+		echo $BSPF_SINK_PID >"$BSPF_RUN/sink.pid"
+		bspf_wait_for 'bspf_port_owned $BSPF_PORT_SINK $BSPF_SINK_PID || ! kill -0 $BSPF_SINK_PID 2>/dev/null' 100
+		bspf_port_owned "$BSPF_PORT_SINK" "$BSPF_SINK_PID" && return 0
+		kill "$BSPF_SINK_PID" 2>/dev/null
+		wait "$BSPF_SINK_PID" 2>/dev/null
+		BSPF_SINK_PID=
+		_try=$((_try + 1))
+		[ $_try -lt 3 ] || bspf_die "smtp-sink did not start: $(tail -n 3 "$BSPF_LOGDIR/smtp-sink.log")"
+		BSPF_PORT_SINK=$(bspf_free_port "$BSPF_PORT_SMTP" "$BSPF_PORT_SUB")
+		bspf_write_postfix
+	done
 }
 
 bspf_start_milter() {
@@ -279,11 +296,23 @@ bspf_start_milter() {
 }
 
 bspf_start_postfix() {
-	postfix -c "$BSPF_CONF" start >/dev/null 2>&1 ||
-		bspf_die "postfix start failed: $(tail -n 5 "$BSPF_LOG" 2>/dev/null)"
-	BSPF_POSTFIX_UP=1
-	bspf_wait_for 'bspf_port_listening $BSPF_PORT_SMTP && bspf_port_listening $BSPF_PORT_SUB' 100 ||
-		bspf_die "Postfix is not listening: $(tail -n 5 "$BSPF_LOG" 2>/dev/null)"
+	_try=0
+	while :; do
+		if postfix -c "$BSPF_CONF" start >/dev/null 2>&1; then
+			BSPF_POSTFIX_UP=1
+			bspf_wait_for 'bspf_port_listening $BSPF_PORT_SMTP && bspf_port_listening $BSPF_PORT_SUB' 100 &&
+				return 0
+		fi
+		grep -q 'Address already in use' "$BSPF_LOG" 2>/dev/null && [ $_try -lt 2 ] ||
+			bspf_die "Postfix did not start: $(tail -n 5 "$BSPF_LOG" 2>/dev/null)"
+		postfix -c "$BSPF_CONF" stop >/dev/null 2>&1
+		BSPF_POSTFIX_UP=
+		_try=$((_try + 1))
+		mv "$BSPF_LOG" "$BSPF_LOG.bind-failed.$_try"
+		BSPF_PORT_SMTP=$(bspf_free_port "$BSPF_PORT_SINK")
+		BSPF_PORT_SUB=$(bspf_free_port "$BSPF_PORT_SMTP" "$BSPF_PORT_SINK")
+		bspf_write_postfix
+	done
 }
 
 bspf_trap() {

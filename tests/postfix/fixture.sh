@@ -20,7 +20,6 @@ chmod 755 "$D"
 BSPF_CONTRIB=$S/contrib
 BSPF_MILTER=$B/src/milter/blindscore-milter
 BSPF_MILTER_FLAGS=-T
-BSPF_QUIET=1
 # Keep the work directory of a failed run for a look, unless told not to.
 BSPF_ON_EXIT='if [ $_rc -eq 0 ] || [ -n "${BS_TEST_CLEAN:-}" ]; then rm -rf "$D"; else echo "work directory kept: $D"; fi'
 trap '_rc=$?; eval "$BSPF_ON_EXIT"' EXIT
