@@ -59,7 +59,11 @@ bspf_port_owned() {
 	_hex=$(printf '%04X' "$1")
 	_ino=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
 		awk -v p=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10; exit }')
-	[ -n "$_ino" ] && ls -l "/proc/$2/fd" 2>/dev/null | grep -q "socket:\[$_ino\]"
+	[ -n "$_ino" ] || return 1
+	for _fd in "/proc/$2/fd"/*; do
+		[ "$(readlink "$_fd" 2>/dev/null)" = "socket:[$_ino]" ] && return 0
+	done
+	return 1
 }
 
 # A free port in 20000..32767 (below Linux's ephemeral range), not in $*.

@@ -122,6 +122,7 @@ during=$(awk '/reload failed/ { on = 1 } /reloaded / { on = 0 } on && /: scored:
 # Last phase, quiet: broken model configured, one more failed reload, then
 # messages must be scored by the last model that loaded.
 install_conf broken
+# shellcheck disable=SC2034 # used in the bspf_wait_for condition
 fails=$(grep -c 'reload failed' "$BSPF_MLOG")
 kill -USR1 "$milter_pid"
 bspf_wait_for '[ $(grep -c "reload failed" "$BSPF_MLOG") -gt $fails ]' 100 ||
