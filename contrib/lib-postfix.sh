@@ -23,7 +23,7 @@
 # Loopback (127.0.0.0/8) may relay; example.org is a relay domain.
 #
 # Use:  bspf_init DIR; bspf_milter_conf EXTRA...; bspf_start; ...; bspf_stop
-# bspf_start installs an EXIT/INT/TERM trap that calls bspf_stop, then
+# bspf_start installs an EXIT (and HUP/INT/PIPE/TERM) trap that calls bspf_stop, then
 # evaluates the caller's $BSPF_ON_EXIT (with $_rc, the exit status).
 # bspf_stop is idempotent and waits for everything it started, including
 # the milter's ~5 s exit.
@@ -321,7 +321,8 @@ bspf_start_postfix() {
 
 bspf_trap() {
 	_rc=$?
-	trap - EXIT INT TERM
+	trap '' HUP INT TERM PIPE # e.g. output piped to head: keep cleaning up
+	trap - EXIT
 	bspf_stop
 	if [ -n "${BSPF_ON_EXIT:-}" ]; then
 		eval "$BSPF_ON_EXIT"
@@ -335,7 +336,9 @@ bspf_start() {
 	[ -f "$BSPF_MCONF" ] || bspf_die "no $BSPF_MCONF: call bspf_milter_conf first"
 	BSPF_STOPPED=
 	trap bspf_trap EXIT
+	trap 'exit 129' HUP
 	trap 'exit 130' INT
+	trap 'exit 141' PIPE
 	trap 'exit 143' TERM
 	bspf_start_auth
 	bspf_start_sink
