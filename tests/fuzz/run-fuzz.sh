@@ -28,7 +28,9 @@ for t in $targets; do
 	if [ -d "$regress" ] && [ -n "$(find "$regress" -type f ! -name 'README*')" ]; then
 		if ! find "$regress" -type f ! -name 'README*' -print0 | xargs -0 "$bin" \
 			>"$work/regress.log" 2>&1; then
-			echo "fuzz_$t: FAILED on a regression input (log: $work/regress.log)"
+			echo "fuzz_$t: FAILED on a regression input (log: $work/regress.log):"
+			grep -E 'Running:|runtime error|ERROR|SUMMARY' "$work/regress.log" | head -6 |
+				sed 's/^/  /'
 			failures=$((failures + 1))
 			continue
 		fi
