@@ -176,6 +176,14 @@ static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
+/* The one text form of a number: lower-case hex digits, no leading zero. */
+static int canonical_hex(const char *s)
+{
+	if (s[0] == '\0' || s[0] == '0')
+		return 0;
+	return strspn(s, "0123456789abcdef") == strlen(s);
+}
+
 static int parse_hex_exact(const char *s, uint8_t *out, size_t n)
 {
 	return strlen(s) == 2 * n && bs_hex_decode(out, n, s, 2 * n) == (long)n ? 0 : -1;
@@ -230,17 +238,19 @@ int bs_emodel_parse_header(bs_emodel *em, const char *buf, size_t len, const cha
 	NUM("bits", BS_TEST_MIN_BITS, BS_MAX_BITS, v);
 	unsigned bits = (unsigned)v;
 	NEXT("n", val);
-	if (mpz_set_str(em->pk.n, val, 16) < 0 || val[0] == '0')
-		BAD("field 'n': bad hex");
+	if (!canonical_hex(val) || mpz_set_str(em->pk.n, val, 16) < 0)
+		BAD("field 'n': not lower-case hex without leading zeros");
 	NEXT("hs", val);
-	if (mpz_set_str(em->pk.hs, val, 16) < 0 || val[0] == '0')
-		BAD("field 'hs': bad hex");
+	if (!canonical_hex(val) || mpz_set_str(em->pk.hs, val, 16) < 0)
+		BAD("field 'hs': not lower-case hex without leading zeros");
 	bs_pubkey_finish(&em->pk);
 	if (bs_pubkey_validate(&em->pk, bits, 1, &kerr) < 0)
 		BAD("%s", kerr.msg);
-	if (strcmp(keyid, em->pk.keyid_hex) != 0)
+	if (strcmp(keyid, em->pk.keyid_hex) != 0) {
+		line = 2;
 		BAD("field 'keyid': %s does not match the key in the header (%s)", keyid,
 		    em->pk.keyid_hex);
+	}
 	NEXT("model", val);
 	if (parse_hex_exact(val, em->model_id, BS_MODEL_ID_BYTES) < 0)
 		BAD("field 'model': not %d hex digits", 2 * BS_MODEL_ID_BYTES);

@@ -73,7 +73,8 @@ int conf_value_umask(const char *s, long *out, const char **why)
 {
 	long v = 0;
 	size_t n = strlen(s);
-	for (const char *p = s; *p && v <= 0777; p++)
+	/* only octal digits are ever accumulated, and v stops growing past 0777 */
+	for (const char *p = s; *p >= '0' && *p <= '7' && v <= 0777; p++)
 		v = v * 8 + (*p - '0');
 	if (n == 0 || strspn(s, "01234567") != n || v > 0777) {
 		*why = "is not an octal mode between 000 and 777";

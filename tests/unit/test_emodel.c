@@ -111,6 +111,13 @@ static void ct_multiple_of_p(uint8_t *buf, size_t *len, size_t hdr)
 	mpz_export(buf + hdr + 5 * 128 + 128 - (mpz_sizeinbase(c, 2) + 7) / 8, &cnt, 1, 1, 0, 0, c);
 	mpz_clear(c);
 }
+static void upper_n(uint8_t *buf, size_t *len, size_t hdr)
+{
+	uint8_t *p = (uint8_t *)strstr((char *)buf, "\nn ") + 3;
+	while (!(*p >= 'a' && *p <= 'f'))
+		p++;
+	*p = (uint8_t)(*p - 'a' + 'A'); /* same number, another text form */
+}
 static void ct_zero(uint8_t *buf, size_t *len, size_t hdr)
 {
 	memset(buf + hdr + 7 * 128, 0, 128);
@@ -172,6 +179,10 @@ START_TEST(test_load_refusals)
 	p = edited_copy(ct_zero, 1);
 	ck_assert_ptr_null(bs_emodel_load(p, NULL, &err));
 	ck_assert_ptr_nonnull(strstr(err.msg, "ciphertext 7 is zero"));
+	/* a second text form of the same key is refused (one file per model) */
+	p = edited_copy(upper_n, 1);
+	ck_assert_ptr_null(bs_emodel_load(p, NULL, &err));
+	ck_assert_msg(strstr(err.msg, "field 'n'") != NULL, "%s", err.msg);
 	/* not a model at all */
 	ck_assert_ptr_null(bs_emodel_load(seedpath, NULL, &err));
 }
