@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 
 #include "emodel.h"
 #include "emodel_int.h"
+#include "mulmod.h"
 
 /* ------------------------------------------------------------ KDF and seed */
 
@@ -299,10 +301,30 @@ int bs_emodel_parse_header(bs_emodel *em, const char *buf, size_t len, const cha
 void bs_emodel_ct(const bs_emodel *em, size_t j, mpz_t view)
 {
 	const mp_limb_t *l = em->ct + j * em->stride;
+	assert(em->form == 0);
 	mp_size_t n = (mp_size_t)em->stride;
 	while (n > 0 && l[n - 1] == 0)
 		n--;
 	mpz_roinit_n(view, l, n);
+}
+
+int bs_emodel_prepare(bs_emodel *em, const bs_mm *E, bs_error *err)
+{
+	mp_limb_t *tp;
+
+	if (em->form == (int)E->impl)
+		return 0;
+	if (em->form != 0)
+		return bs_error_set(err, BS_E_USAGE,
+		                    "encrypted model already prepared for another mulmod engine");
+	if ((size_t)E->size > em->stride)
+		return bs_error_set(err, BS_E_INTERNAL, "mulmod engine residues exceed the model's");
+	tp = bs_xmalloc((size_t)bs_mm_scratch(E) * sizeof *tp);
+	for (size_t j = 0; j < em->count; j++)
+		bs_mm_to_form(E, em->ct + j * em->stride, em->ct + j * em->stride, tp);
+	free(tp);
+	em->form = (int)E->impl;
+	return 0;
 }
 
 bs_emodel *bs_emodel_alloc(void)
@@ -409,7 +431,7 @@ bs_emodel *bs_emodel_load(const char *path, const bs_pubkey *expect, bs_error *e
 		             path, em->pk.keyid_hex, expect->keyid_hex);
 		goto fail;
 	}
-	em->stride = mpz_size(em->pk.n2);
+	em->stride = 2 * mpz_size(em->pk.n); /* room for the engine's form */
 	em->ct = bs_xcalloc(em->count * em->stride, sizeof(mp_limb_t));
 	for (size_t j = 0; j < em->count; j++) {
 		mpz_t tmp;

@@ -48,8 +48,11 @@ typedef struct bs_emodel {
 	int64_t created;
 	size_t count;          /* 2^B + 1: buckets, then the constant */
 	size_t width;          /* bytes per ciphertext in the file */
-	size_t stride;         /* limbs per ciphertext in memory */
-	mp_limb_t *ct;         /* count * stride limbs, little-endian limbs */
+	size_t stride;         /* limbs per ciphertext in memory: 2 x limbs of n */
+	mp_limb_t *ct;         /* count * stride limbs, little-endian limbs: plain
+	                          residues as loaded, or in the form of the engine
+	                          named by `form` after bs_emodel_prepare */
+	int form;              /* 0: plain; else the bs_mm_impl of the form */
 	uint8_t file_hash[32]; /* the trailing SHA-256 */
 	char file_hash_hex[65];
 } bs_emodel;
@@ -66,8 +69,15 @@ int bs_emodel_encrypt(const bs_model *m, const bs_pubkey *pk, const uint8_t *see
 bs_emodel *bs_emodel_load(const char *path, const bs_pubkey *expect, bs_error *err);
 void bs_emodel_free(bs_emodel *em);
 
-/* Read-only mpz view of ciphertext j (valid while em lives). */
+/* Read-only mpz view of ciphertext j (valid while em lives), for a model
+ * still plain (not prepared for a scorer). */
 void bs_emodel_ct(const bs_emodel *em, size_t j, mpz_t view);
+
+/* Convert every ciphertext into the mulmod engine's form, in place, once
+ * (the scorer does it; a second call with the same kind of engine is a
+ * no-op, with another kind an error).  The memory is the same. */
+struct bs_mm;
+int bs_emodel_prepare(bs_emodel *em, const struct bs_mm *E, bs_error *err);
 
 /*
  * The auditor's check: the plaintext model matches every header field, the

@@ -36,26 +36,43 @@ struct job {
 	atomic_size_t mismatch; /* verify: first bad index + 1, 0 = none */
 };
 
-/* c_j = (1 + w_j n) * hs^(a_j) mod n^2 */
-static void derive(struct job *jb, size_t j, mpz_t a, mpz_t r, mpz_t t)
+/* c_j = (1 + w_j n) * hs^(a_j) mod n^2, in the engine's form. */
+static void derive(struct job *jb, size_t j, mpz_t a, mpz_t t, mp_limb_t *c, mp_limb_t *r,
+                   mp_limb_t *tp)
 {
+	const bs_mm *E = &jb->tab->mm;
 	size_t buckets = jb->count - 1;
+
 	bs_emodel_kdf(jb->seed, jb->m->id, j, jb->tab->exp_bits, a);
-	bs_djn_pow(jb->tab, r, a);
+	bs_djn_pow_form(jb->tab, r, a, tp);
 	mpz_set_si(t, entry_plain(jb->m, j, buckets));
 	mpz_mod(t, t, jb->pk->n);
 	mpz_mul(t, t, jb->pk->n);
 	mpz_add_ui(t, t, 1);
-	mpz_mul(r, r, t);
-	mpz_mod(r, r, jb->pk->n2);
+	bs_mm_import(E, c, t, tp); /* 1 + w n < n^2 */
+	bs_mm_mul(E, c, r, c, tp);
+}
+
+/* Fixed-width big-endian bytes of an n-limb residue. */
+static void put_be(uint8_t *p, size_t width, const mp_limb_t *c, mp_size_t n)
+{
+	for (size_t i = 0; i < width; i++) {
+		size_t limb = i / sizeof(mp_limb_t);
+		p[width - 1 - i] =
+		    limb < (size_t)n ? (uint8_t)(c[limb] >> (8 * (i % sizeof(mp_limb_t)))) : 0;
+	}
 }
 
 static void *worker(void *arg)
 {
 	struct job *jb = arg;
-	mpz_t a, r, t, view;
+	mpz_t a, t;
+	const bs_mm *E = &jb->tab->mm;
+	mp_size_t n = E->size;
+	size_t limbs = (size_t)(2 * n + bs_mm_scratch(E));
+	mp_limb_t *c = bs_xmalloc(limbs * sizeof *c), *r = c + n, *tp = r + n;
 
-	mpz_inits(a, r, t, NULL);
+	mpz_inits(a, t, NULL);
 	for (;;) {
 		size_t start = atomic_fetch_add(&jb->next, CHUNK);
 		if (start >= jb->count)
@@ -67,10 +84,11 @@ static void *worker(void *arg)
 				if (mm && j + 1 > mm)
 					break; /* a lower mismatch is already known */
 			}
-			derive(jb, j, a, r, t);
+			derive(jb, j, a, t, c, r, tp);
+			if (!jb->check || !jb->check->form) /* compare or write plain */
+				bs_mm_to_plain(E, c, c, tp);
 			if (jb->check) {
-				bs_emodel_ct(jb->check, j, view);
-				if (mpz_cmp(view, r) != 0) {
+				if (mpn_cmp(c, jb->check->ct + j * jb->check->stride, n) != 0) {
 					size_t cur = atomic_load(&jb->mismatch);
 					while ((cur == 0 || cur > j + 1) &&
 					       !atomic_compare_exchange_weak(&jb->mismatch, &cur,
@@ -78,21 +96,25 @@ static void *worker(void *arg)
 						;
 				}
 			} else {
-				mpz_export(jb->out + j * jb->width, NULL, 1, 1, 0, 0, r);
-				/* right-align: mpz_export writes the minimal bytes */
-				size_t used = (mpz_sizeinbase(r, 2) + 7) / 8;
-				if (used < jb->width) {
-					uint8_t *p = jb->out + j * jb->width;
-					memmove(p + jb->width - used, p, used);
-					memset(p, 0, jb->width - used);
-				}
+				put_be(jb->out + j * jb->width, jb->width, c, n);
 			}
 		}
 		atomic_fetch_add(&jb->done, stop - start);
 	}
 	bs_mpz_wipe_clear(a);
-	mpz_clears(r, t, NULL);
+	mpz_clear(t);
+	sodium_memzero(c, limbs * sizeof *c);
+	free(c);
 	return NULL;
+}
+
+static unsigned resolve_threads(unsigned threads)
+{
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
+	}
+	return threads > 256 ? 256 : threads;
 }
 
 static int run(struct job *jb, unsigned threads, int progress, const char *label, bs_error *err)
@@ -100,12 +122,7 @@ static int run(struct job *jb, unsigned threads, int progress, const char *label
 	pthread_t *tid;
 	unsigned started = 0;
 
-	if (threads == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (unsigned)n : 1;
-	}
-	if (threads > 256)
-		threads = 256;
+	threads = resolve_threads(threads);
 	tid = bs_xcalloc(threads, sizeof *tid);
 	for (unsigned i = 0; i < threads; i++) {
 		if (pthread_create(&tid[i], NULL, worker, jb) != 0)
@@ -198,7 +215,8 @@ int bs_emodel_encrypt(const bs_model *m, const bs_pubkey *pk, const uint8_t *see
 	}
 	memcpy(buf, hdr, hdrlen);
 	free(hdr);
-	if (bs_djn_table_init(&tab, pk, BS_DJN_DEFAULT_WINDOW, err) < 0) {
+	if (bs_djn_table_init_plan(&tab, pk, BS_DJN_BULK_BYTES, (double)em.count,
+	                           resolve_threads(threads), err) < 0) {
 		free(buf);
 		return -1;
 	}
@@ -261,8 +279,14 @@ int bs_emodel_verify(const bs_emodel *em, const bs_model *m, const uint8_t *seed
 	if (sodium_memcmp(sh, em->seed_hash, 32) != 0)
 		return bs_error_set(err, BS_E_CRYPTO,
 		                    "the seed does not match the encrypted model's seed-hash");
-	if (bs_djn_table_init(&tab, &em->pk, BS_DJN_DEFAULT_WINDOW, err) < 0)
+	if (bs_djn_table_init_plan(&tab, &em->pk, BS_DJN_BULK_BYTES, (double)em->count,
+	                           resolve_threads(threads), err) < 0)
 		return -1;
+	if (em->form && em->form != (int)tab.mm.impl) {
+		bs_djn_table_clear(&tab);
+		return bs_error_set(err, BS_E_USAGE,
+		                    "encrypted model prepared for another mulmod engine");
+	}
 	memset(&jb, 0, sizeof jb);
 	jb.m = m;
 	jb.pk = &em->pk;

@@ -1,21 +1,35 @@
 /*
  * scorer.c - homomorphic sum per message and the randomizer pool (scorer.h).
+ *
+ * Arithmetic is the mulmod engine's (mulmod.h), owned by the randomizer
+ * table.  bs_scorer_new converts the model's ciphertexts into the engine's
+ * form in place, once (bs_emodel_prepare), so a message is products of forms:
+ * Enc(K), the pool's randomizers and the tables are forms too, and the one
+ * conversion out is the last step.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "djn.h"
 #include "scorer.h"
 
+#define KTAB_BYTES (512u << 10) /* Enc(K)^nm table of normalized models */
+
 struct bs_scorer {
 	const bs_emodel *em;
-	bs_djn_table tab;
-	/* pool: ring of ready randomizers */
+	bs_djn_table tab;       /* randomizers; owns the arithmetic mod n^2 */
+	const bs_mm *E;         /* &tab.mm */
+	mp_size_t n;            /* limbs per residue */
+	const mp_limb_t *kform; /* F(Enc(K)): the model's last entry */
+	bs_fixbase ktab;        /* Enc(K)^e (normalized models only) */
+	uint64_t nm_max;        /* exponents the K table covers: nm <= nm_max */
+	/* pool: ring of ready randomizers (engine form) */
 	size_t cap, head, len;
-	mpz_t *ring;
+	mp_limb_t *ring;
 	pthread_t thread;
 	int running, stop;
 	pthread_mutex_t mu;
@@ -25,12 +39,153 @@ struct bs_scorer {
 	void *tap_arg;
 };
 
+static const mp_limb_t *model_ct(const bs_scorer *s, size_t j)
+{
+	return s->em->ct + j * s->em->stride;
+}
+
+/* ------------------------------------------------------------ the sum */
+
+static void prefetch(const bs_scorer *s, const mp_limb_t *p)
+{
+	const char *c = (const char *)p, *end = c + (size_t)s->n * sizeof *p;
+	for (; c < end; c += 64)
+		__builtin_prefetch(c, 0, 0);
+}
+
+struct val {
+	mp_limb_t *d;
+	int set; /* 0: the empty product (1) */
+};
+
+/* acc *= x */
+static void vmul(const bs_scorer *s, struct val *acc, const mp_limb_t *x, mp_limb_t *tp)
+{
+	if (!acc->set) {
+		memcpy(acc->d, x, (size_t)s->n * sizeof *x);
+		acc->set = 1;
+	} else {
+		bs_mm_mul(s->E, acc->d, acc->d, x, tp);
+	}
+}
+
+/* Per-call memory: top + 3 residues and the engine's scratch. */
+struct work {
+	mp_limb_t *mem;
+	size_t limbs;
+	struct val out, acc, prod[BS_FEATURES_MAX_CLIP + 1];
+	unsigned top; /* prod[1..top] */
+	mp_limb_t *tmp, *tp;
+};
+
+static void work_init(const bs_scorer *s, struct work *w, unsigned top)
+{
+	size_t n = (size_t)s->n;
+	w->limbs = (top + 3) * n + (size_t)bs_mm_scratch(s->E);
+	w->mem = bs_xmalloc(w->limbs * sizeof *w->mem);
+	w->out = (struct val){w->mem, 0};
+	w->acc = (struct val){w->mem + n, 0};
+	w->tmp = w->mem + 2 * n;
+	for (unsigned c = 1; c <= top; c++)
+		w->prod[c] = (struct val){w->mem + (2 + c) * n, 0};
+	w->top = top;
+	w->tp = w->mem + (3 + top) * n;
+}
+
+static void work_free(struct work *w)
+{
+	sodium_memzero(w->mem, w->limbs * sizeof *w->mem);
+	free(w->mem);
+}
+
+/* F(Enc(K)^nm) into r. */
+static void k_pow(const bs_scorer *s, mp_limb_t *r, uint64_t nm, mp_limb_t *tp)
+{
+	if (nm <= s->nm_max) {
+#if GMP_NUMB_BITS >= 64
+		mp_limb_t e[1] = {(mp_limb_t)nm};
+#else
+		mp_limb_t e[2] = {(mp_limb_t)nm, (mp_limb_t)(nm >> GMP_NUMB_BITS)};
+#endif
+		bs_fixbase_pow(&s->ktab, r, e, sizeof e / sizeof e[0], tp);
+		return;
+	}
+	/* beyond the table (a caller passing repeated buckets): left-to-right binary */
+	memcpy(r, s->E->one, (size_t)s->n * sizeof *r);
+	for (int b = 63; b >= 0; b--) {
+		bs_mm_sqr(s->E, r, r, tp);
+		if ((nm >> b) & 1)
+			bs_mm_mul(s->E, r, r, s->kform, tp);
+	}
+}
+
+/* w->out = F(Enc(score)) of the message. */
+static void sum_into(const bs_scorer *s, const bs_feature *f, size_t nf, struct work *w)
+{
+	const bs_emodel *em = s->em;
+	unsigned clip = em->fp.clip;
+
+	/* P_c = product of the ciphertexts of the buckets seen c times; the next
+	 * ciphertext (random in a model of hundreds of MiB) is fetched meanwhile */
+	for (size_t i = 0; i < nf; i++) {
+		unsigned c = f[i].count > clip ? clip : f[i].count;
+		if (i + 1 < nf)
+			prefetch(s, model_ct(s, f[i + 1].bucket));
+		if (c)
+			vmul(s, &w->prod[c], model_ct(s, f[i].bucket), w->tp);
+	}
+	/* prod_c P_c^c = prod_{k=1..top} (prod_{c>=k} P_c): running suffix products,
+	 * onto Enc(K) (or onto 1 with normalization: Enc(K)^nm comes last) */
+	if (!em->norm_root)
+		vmul(s, &w->out, s->kform, w->tp);
+	for (unsigned c = w->top; c >= 1; c--) {
+		if (w->prod[c].set)
+			vmul(s, &w->acc, w->prod[c].d, w->tp);
+		if (w->acc.set)
+			vmul(s, &w->out, w->acc.d, w->tp);
+	}
+	if (em->norm_root) {
+		/* Enc(2^G sum w x + K nm): small public exponents (model.h) */
+		uint64_t sumsq = 0;
+		for (size_t i = 0; i < nf; i++) {
+			uint64_t c = f[i].count > clip ? clip : f[i].count;
+			sumsq += c * c;
+		}
+		if (w->out.set)
+			for (unsigned g = 0; g < em->norm_bits; g++)
+				bs_mm_sqr(s->E, w->out.d, w->out.d, w->tp);
+		k_pow(s, w->tmp, bs_model_norm_of(em->norm_root, em->norm_bits, sumsq), w->tp);
+		vmul(s, &w->out, w->tmp, w->tp);
+	}
+}
+
+static unsigned top_count(const bs_scorer *s, const bs_feature *f, size_t nf)
+{
+	unsigned top = 0, clip = s->em->fp.clip;
+	for (size_t i = 0; i < nf && top < clip; i++)
+		if (f[i].count > top)
+			top = f[i].count > clip ? clip : f[i].count;
+	return top;
+}
+
+void bs_scorer_sum(const bs_scorer *s, const bs_feature *f, size_t n, mpz_t out)
+{
+	struct work w;
+
+	work_init(s, &w, top_count(s, f, n));
+	sum_into(s, f, n, &w);
+	bs_mm_export(s->E, out, w.out.d, w.tp);
+	work_free(&w);
+}
+
+/* ------------------------------------------------------------ the pool */
+
 static void *filler(void *arg)
 {
 	bs_scorer *s = arg;
-	mpz_t r;
+	size_t n = (size_t)s->n;
+	mp_limb_t *r = bs_xmalloc((n + (size_t)bs_mm_scratch(s->E)) * sizeof *r);
 
-	mpz_init(r);
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		while (!s->stop && s->len == s->cap)
@@ -38,35 +193,117 @@ static void *filler(void *arg)
 		if (s->stop)
 			break;
 		pthread_mutex_unlock(&s->mu);
-		bs_djn_randomizer(&s->tab, r);
+		bs_djn_randomizer_form(&s->tab, r, r + n);
 		pthread_mutex_lock(&s->mu);
 		if (s->len < s->cap) {
-			mpz_swap(s->ring[(s->head + s->len) % s->cap], r);
+			memcpy(s->ring + ((s->head + s->len) % s->cap) * n, r, n * sizeof *r);
 			s->len++;
 			s->stats.refills++;
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
-	bs_mpz_wipe_clear(r);
+	sodium_memzero(r, (n + (size_t)bs_mm_scratch(s->E)) * sizeof *r);
+	free(r);
 	return NULL;
 }
 
-bs_scorer *bs_scorer_new(const bs_emodel *em, unsigned window, size_t pool_size, bs_error *err)
+/* r = a randomizer (engine form): from the pool, else computed here. */
+static void take_randomizer(bs_scorer *s, mp_limb_t *r, mp_limb_t *tp)
+{
+	size_t n = (size_t)s->n;
+	int have = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->len) {
+		mp_limb_t *slot = s->ring + s->head * n;
+		memcpy(r, slot, n * sizeof *r);
+		sodium_memzero(slot, n * sizeof *r);
+		s->head = (s->head + 1) % s->cap;
+		s->len--;
+		s->stats.pool_hits++;
+		have = 1;
+		pthread_cond_signal(&s->need);
+	} else {
+		s->stats.pool_misses++;
+	}
+	s->stats.scored++;
+	pthread_mutex_unlock(&s->mu);
+	if (!have)
+		bs_djn_randomizer_form(&s->tab, r, tp);
+}
+
+void bs_scorer_score(bs_scorer *s, const bs_feature *f, size_t n, mpz_t out)
+{
+	struct work w;
+
+	work_init(s, &w, top_count(s, f, n));
+	sum_into(s, f, n, &w);
+	take_randomizer(s, w.acc.d, w.tp);
+	if (s->tap) {
+		mpz_t v;
+		mpz_init(v);
+		bs_mm_export(s->E, v, w.acc.d, w.tp);
+		s->tap(s->tap_arg, v);
+		bs_mpz_wipe_clear(v);
+	}
+	bs_mm_mul(s->E, w.out.d, w.out.d, w.acc.d, w.tp);
+	bs_mm_export(s->E, out, w.out.d, w.tp);
+	work_free(&w);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static int tables_init(bs_scorer *s, bs_error *err)
+{
+	const bs_emodel *em = s->em;
+
+	s->kform = model_ct(s, em->count - 1);
+	if (em->norm_root) {
+		uint64_t sumsq_max = ((uint64_t)1 << em->fp.bits) * em->fp.clip * em->fp.clip;
+		unsigned bits = 1, w, steps;
+		s->nm_max = bs_model_norm_of(em->norm_root, em->norm_bits, sumsq_max);
+		while (bits < 64 && (s->nm_max >> bits))
+			bits++;
+		bs_fixbase_plan(s->n, bits, KTAB_BYTES, 0, 1, &w, &steps);
+		if (bs_fixbase_init(&s->ktab, s->E, s->kform, bits, w, steps, 1, err) < 0)
+			return -1;
+		if (bits < 64)
+			s->nm_max = ((uint64_t)1 << bits) - 1;
+	}
+	return 0;
+}
+
+bs_scorer *bs_scorer_new_comb(bs_emodel *em, unsigned window, unsigned steps, size_t pool_size,
+                              bs_error *err)
 {
 	bs_scorer *s = bs_xcalloc(1, sizeof *s);
+	int rc;
 
 	s->em = em;
-	if (bs_djn_table_init(&s->tab, &em->pk, window ? window : BS_DJN_DEFAULT_WINDOW, err) < 0) {
+	if (window)
+		rc = bs_djn_table_init_comb(&s->tab, &em->pk, window, steps ? steps : 1, 1, err);
+	else
+		rc = bs_djn_table_init_plan(&s->tab, &em->pk, BS_DJN_SCORER_BYTES, 0, 1, err);
+	if (rc < 0) {
+		free(s);
+		return NULL;
+	}
+	s->E = &s->tab.mm;
+	s->n = s->E->size;
+	if (bs_emodel_prepare(em, s->E, err) < 0) {
+		bs_djn_table_clear(&s->tab);
 		free(s);
 		return NULL;
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->need, NULL);
+	if (tables_init(s, err) < 0) {
+		bs_scorer_free(s);
+		return NULL;
+	}
 	s->cap = pool_size;
 	if (pool_size) {
-		s->ring = bs_xcalloc(pool_size, sizeof(mpz_t));
-		for (size_t i = 0; i < pool_size; i++)
-			mpz_init2(s->ring[i], 2 * em->pk.bits + 64);
+		s->ring = bs_xcalloc(pool_size * (size_t)s->n, sizeof *s->ring);
 		if (pthread_create(&s->thread, NULL, filler, s) != 0) {
 			bs_scorer_free(s);
 			bs_error_set(err, BS_E_INTERNAL, "cannot start the randomizer pool thread");
@@ -75,6 +312,11 @@ bs_scorer *bs_scorer_new(const bs_emodel *em, unsigned window, size_t pool_size,
 		s->running = 1;
 	}
 	return s;
+}
+
+bs_scorer *bs_scorer_new(bs_emodel *em, unsigned window, size_t pool_size, bs_error *err)
+{
+	return bs_scorer_new_comb(em, window, 1, pool_size, err);
 }
 
 void bs_scorer_free(bs_scorer *s)
@@ -88,9 +330,12 @@ void bs_scorer_free(bs_scorer *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
-	for (size_t i = 0; i < s->cap && s->ring; i++)
-		bs_mpz_wipe_clear(s->ring[i]);
-	free(s->ring);
+	if (s->ring) {
+		sodium_memzero(s->ring, s->cap * (size_t)s->n * sizeof *s->ring);
+		free(s->ring);
+	}
+	if (s->ktab.tab)
+		bs_fixbase_clear(&s->ktab);
 	bs_djn_table_clear(&s->tab);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->need);
@@ -110,108 +355,17 @@ void bs_scorer_get_stats(bs_scorer *s, bs_scorer_stats *st)
 	pthread_mutex_unlock(&s->mu);
 }
 
-void bs_scorer_sum(const bs_scorer *s, const bs_feature *f, size_t n, mpz_t out)
+size_t bs_scorer_table_bytes(const bs_scorer *s)
 {
-	const bs_emodel *em = s->em;
-	const mpz_t *n2 = &em->pk.n2;
-	unsigned clip = em->fp.clip;
-	mpz_t prod[BS_FEATURES_MAX_CLIP + 1], view, acc;
-	int used[BS_FEATURES_MAX_CLIP + 1] = {0};
-	unsigned top = 0;
-
-	/* P_c = product of the ciphertexts of the buckets seen c times */
-	for (size_t i = 0; i < n; i++) {
-		unsigned c = f[i].count;
-		if (c == 0)
-			continue;
-		if (c > clip)
-			c = clip;
-		bs_emodel_ct(em, f[i].bucket, view);
-		if (!used[c]) {
-			mpz_init_set(prod[c], view);
-			used[c] = 1;
-			if (c > top)
-				top = c;
-		} else {
-			mpz_mul(prod[c], prod[c], view);
-			mpz_mod(prod[c], prod[c], *n2);
-		}
-	}
-	/* prod_c P_c^c = prod_{k=1..top} (prod_{c>=k} P_c): running suffix products,
-	 * onto Enc(K) (or onto 1 with normalization: Enc(K)^nm comes last) */
-	bs_emodel_ct(em, em->count - 1, view); /* Enc(K) */
-	if (em->norm_root)
-		mpz_set_ui(out, 1);
-	else
-		mpz_set(out, view);
-	if (top) {
-		mpz_init(acc);
-		int have = 0;
-		for (unsigned c = top; c >= 1; c--) {
-			if (used[c]) {
-				if (!have) {
-					mpz_set(acc, prod[c]);
-					have = 1;
-				} else {
-					mpz_mul(acc, acc, prod[c]);
-					mpz_mod(acc, acc, *n2);
-				}
-			}
-			mpz_mul(out, out, acc);
-			mpz_mod(out, out, *n2);
-		}
-		mpz_clear(acc);
-	}
-	if (em->norm_root) {
-		/* Enc(2^G sum w x + K nm): small public exponents (model.h) */
-		uint64_t sumsq = 0;
-		mpz_t kt;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t c = f[i].count > clip ? clip : f[i].count;
-			sumsq += c * c;
-		}
-		if (em->norm_bits)
-			mpz_powm_ui(out, out, 1UL << em->norm_bits, *n2);
-		mpz_init(kt);
-		mpz_powm_ui(kt, view,
-		            (unsigned long)bs_model_norm_of(em->norm_root, em->norm_bits, sumsq),
-		            *n2);
-		mpz_mul(out, out, kt);
-		mpz_mod(out, out, *n2);
-		mpz_clear(kt);
-	}
-	for (unsigned c = 1; c <= top; c++)
-		if (used[c])
-			mpz_clear(prod[c]);
+	return bs_djn_table_bytes(&s->tab) + (s->ktab.tab ? bs_fixbase_bytes(&s->ktab) : 0);
 }
 
-void bs_scorer_score(bs_scorer *s, const bs_feature *f, size_t n, mpz_t out)
+size_t bs_scorer_pool_bytes(const bs_scorer *s)
 {
-	mpz_t r;
-	int have = 0;
+	return s->cap * (size_t)s->n * sizeof(mp_limb_t);
+}
 
-	bs_scorer_sum(s, f, n, out);
-	mpz_init2(r, 2 * s->em->pk.bits + 64);
-	pthread_mutex_lock(&s->mu);
-	if (s->len) {
-		/* take the entry and leave a zero in the ring (wiped on swap) */
-		mpz_swap(r, s->ring[s->head]);
-		mpz_set_ui(s->ring[s->head], 0);
-		s->head = (s->head + 1) % s->cap;
-		s->len--;
-		s->stats.pool_hits++;
-		have = 1;
-		pthread_cond_signal(&s->need);
-	} else {
-		s->stats.pool_misses++;
-	}
-	s->stats.scored++;
-	pthread_mutex_unlock(&s->mu);
-	if (!have)
-		bs_djn_randomizer(&s->tab, r);
-	if (s->tap)
-		s->tap(s->tap_arg, r);
-	mpz_mul(out, out, r);
-	mpz_mod(out, out, s->em->pk.n2);
-	bs_mpz_wipe_clear(r);
+const bs_djn_table *bs_scorer_djn(const bs_scorer *s)
+{
+	return &s->tab;
 }

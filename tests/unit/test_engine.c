@@ -1,0 +1,541 @@
+/*
+ * test_engine.c - the mulmod engine (mulmod.c: base-n digits; mont.c:
+ * Montgomery), the comb tables (fixbase.c, djn.c) and the scorer on every
+ * engine, against mpz references.
+ *
+ * Every implementation (n-adic; Montgomery with the portable REDC always and
+ * GMP's redc_1, redc_2, redc_n when configure found them) at every key size
+ * from the test-only 128 bits to 8192, plus sizes that are not whole limbs
+ * and awkward moduli; edge operands 0, 1, m-1 (n^2-1), R mod m, multiples of
+ * n; aliasing; round trips through the form; models with counts up to the
+ * clip, normalized or not, long messages.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "djn.h"
+#include "emodel.h"
+#include "fixbase.h"
+#include "model.h"
+#include "mont.h"
+#include "mulmod.h"
+#include "paillier.h"
+#include "scorer.h"
+
+static gmp_randstate_t rs;
+
+/* engine configurations: 0 n-adic, 1.. Montgomery with each REDC */
+#define NCONF (1 + BS_MONT_IMPLS - 1)
+static int engine_conf(int i, enum bs_mm_impl *impl, enum bs_mont_impl *mimpl)
+{
+	*impl = i == 0 ? BS_MM_NADIC : BS_MM_MONT;
+	*mimpl = i == 0 ? BS_MONT_AUTO : (enum bs_mont_impl)i;
+	return bs_mont_available(*mimpl);
+}
+
+/* moduli: n^2 for each key size, random odd ones of odd limb counts, and
+ * awkward ones (all ones; B^(k-1) + 1; tiny) */
+static void modulus(int which, mpz_t m)
+{
+	static const unsigned key_bits[] = {128, 256, 512, 1024, 2048, 3072, 4096, 8192};
+	static const unsigned odd_limbs[] = {1, 2, 3, 5, 9, 15, 17, 33, 63, 97, 129};
+	const int nk = sizeof key_bits / sizeof key_bits[0];
+	const int no = sizeof odd_limbs / sizeof odd_limbs[0];
+
+	if (which < nk) { /* a random n of exact size, squared */
+		mpz_urandomb(m, rs, key_bits[which]);
+		mpz_setbit(m, key_bits[which] - 1);
+		mpz_setbit(m, 0);
+		mpz_mul(m, m, m);
+	} else if (which < nk + no) {
+		mpz_urandomb(m, rs, odd_limbs[which - nk] * GMP_NUMB_BITS);
+		mpz_setbit(m, odd_limbs[which - nk] * GMP_NUMB_BITS - 1 - (unsigned)which % 7);
+		mpz_setbit(m, 0);
+	} else if (which == nk + no) {
+		mpz_set_ui(m, 0);
+		mpz_setbit(m, 40 * GMP_NUMB_BITS);
+		mpz_sub_ui(m, m, 1); /* all ones */
+	} else if (which == nk + no + 1) {
+		mpz_set_ui(m, 0);
+		mpz_setbit(m, 20 * GMP_NUMB_BITS);
+		mpz_add_ui(m, m, 1); /* top limb 1 */
+	} else {
+		mpz_set_ui(m, 3);
+	}
+}
+#define NMODULI 22
+
+/* want = a b / R mod m */
+static void reference(mpz_t want, const mpz_t a, const mpz_t b, const mpz_t m, mp_size_t n)
+{
+	mpz_t rinv;
+	mpz_init_set_ui(rinv, 0);
+	mpz_setbit(rinv, (mp_bitcnt_t)n * GMP_NUMB_BITS);
+	ck_assert(mpz_invert(rinv, rinv, m));
+	mpz_mul(want, a, b);
+	mpz_mul(want, want, rinv);
+	mpz_mod(want, want, m);
+	mpz_clear(rinv);
+}
+
+static void operand(int i, mpz_t x, const mpz_t m, mp_size_t n)
+{
+	switch (i) {
+	case 0:
+		mpz_set_ui(x, 0);
+		break;
+	case 1:
+		mpz_set_ui(x, 1);
+		break;
+	case 2:
+		mpz_sub_ui(x, m, 1);
+		break;
+	case 3: /* R mod m */
+		mpz_set_ui(x, 0);
+		mpz_setbit(x, (mp_bitcnt_t)n * GMP_NUMB_BITS);
+		mpz_mod(x, x, m);
+		break;
+	default:
+		mpz_urandomm(x, rs, m);
+	}
+}
+
+START_TEST(test_mont_mul)
+{
+	enum bs_mont_impl impl = (enum bs_mont_impl)_i;
+	mpz_t m, a, b, want, got;
+	bs_error err;
+
+	if (!bs_mont_available(impl))
+		return;
+	mpz_inits(m, a, b, want, got, NULL);
+	for (int w = 0; w < NMODULI; w++) {
+		bs_mont M;
+		modulus(w, m);
+		mp_size_t n = (mp_size_t)mpz_size(m);
+		if (impl == BS_MONT_GMP_REDC_N && n <= 8) {
+			ck_assert_int_eq(bs_mont_init(&M, m, impl, &err), -1);
+			continue;
+		}
+		ck_assert_msg(bs_mont_init(&M, m, impl, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(M.n, n);
+		ck_assert(impl == BS_MONT_AUTO || M.impl == impl);
+		mp_limb_t *x = calloc(5 * (size_t)n, sizeof *x), *y = x + n, *r = y + n,
+		          *tp = r + n;
+		for (int i = 0; i < 12; i++) {
+			operand(i % 6, a, m, n);
+			operand(i < 6 ? 5 - i : i, b, m, n);
+			ck_assert_int_eq(bs_mont_import(&M, x, a), 0);
+			ck_assert_int_eq(bs_mont_import(&M, y, b), 0);
+			reference(want, a, b, m, n);
+			bs_mont_mul(&M, r, x, y, tp);
+			bs_mont_export(&M, got, r);
+			ck_assert_msg(mpz_cmp(got, want) == 0,
+			              "%s, modulus %d (%ld limbs), case %d",
+			              bs_mont_impl_name(M.impl), w, (long)n, i);
+			bs_mont_mul(&M, x, x, y, tp); /* r aliases a */
+			bs_mont_export(&M, got, x);
+			ck_assert(mpz_cmp(got, want) == 0);
+			bs_mont_import(&M, x, a);
+			bs_mont_mul(&M, y, x, y, tp); /* r aliases b */
+			bs_mont_export(&M, got, y);
+			ck_assert(mpz_cmp(got, want) == 0);
+			reference(want, a, a, m, n); /* squares, both ways */
+			bs_mont_sqr(&M, r, x, tp);
+			bs_mont_export(&M, got, r);
+			ck_assert(mpz_cmp(got, want) == 0);
+			bs_mont_mul(&M, x, x, x, tp);
+			bs_mont_export(&M, got, x);
+			ck_assert(mpz_cmp(got, want) == 0);
+			/* round trip through the form */
+			bs_mont_import(&M, x, a);
+			bs_mont_to(&M, r, x, tp);
+			bs_mont_from(&M, r, r, tp);
+			bs_mont_export(&M, got, r);
+			ck_assert_msg(mpz_cmp(got, a) == 0, "round trip, modulus %d case %d", w, i);
+		}
+		/* import refuses m and above, and negatives */
+		ck_assert_int_eq(bs_mont_import(&M, x, m), -1);
+		mpz_set_si(a, -1);
+		ck_assert_int_eq(bs_mont_import(&M, x, a), -1);
+		free(x);
+		bs_mont_clear(&M);
+	}
+	mpz_set_ui(m, 4);
+	ck_assert_int_eq(bs_mont_init(&(bs_mont){0}, m, BS_MONT_AUTO, &err), -1);
+	mpz_set_ui(m, 1);
+	ck_assert_int_eq(bs_mont_init(&(bs_mont){0}, m, BS_MONT_AUTO, &err), -1);
+	mpz_clears(m, a, b, want, got, NULL);
+}
+END_TEST
+
+/* Long chains of products stay exact (carries through many reductions). */
+START_TEST(test_mont_chain)
+{
+	enum bs_mont_impl impl = (enum bs_mont_impl)_i;
+	mpz_t m, a, acc, want, got, r;
+	bs_mont M;
+	bs_error err;
+
+	if (!bs_mont_available(impl))
+		return;
+	mpz_inits(m, a, acc, want, got, r, NULL);
+	modulus(5, m); /* 3072-bit n squared */
+	ck_assert_int_eq(bs_mont_init(&M, m, impl, &err), 0);
+	mp_size_t n = M.n;
+	mp_limb_t *x = calloc(4 * (size_t)n, sizeof *x), *y = x + n, *tp = y + n;
+	mpz_set_ui(want, 1);
+	bs_mont_import(&M, x, want);
+	bs_mont_to(&M, x, x, tp);
+	for (int i = 0; i < 300; i++) {
+		mpz_urandomm(a, rs, m);
+		if (i % 50 == 7)
+			mpz_sub_ui(a, m, 1);
+		mpz_mul(want, want, a);
+		mpz_mod(want, want, m);
+		bs_mont_import(&M, y, a);
+		bs_mont_to(&M, y, y, tp);
+		bs_mont_mul(&M, x, x, y, tp);
+	}
+	bs_mont_from(&M, x, x, tp);
+	bs_mont_export(&M, got, x);
+	ck_assert(mpz_cmp(got, want) == 0);
+	free(x);
+	bs_mont_clear(&M);
+	mpz_clears(m, a, acc, want, got, r, NULL);
+}
+END_TEST
+
+/* Comb tables: every (window, steps) shape against mpz_powm, on each engine. */
+START_TEST(test_fixbase)
+{
+	static const unsigned ebits[] = {1, 7, 64, 65, 200, 1536};
+	enum bs_mm_impl impl;
+	enum bs_mont_impl mimpl;
+	mpz_t n, m, g, e, want, got;
+	bs_mm E;
+	bs_error err;
+
+	if (!engine_conf(_i, &impl, &mimpl))
+		return;
+	bs_mm_set_default(impl, mimpl);
+	mpz_inits(n, m, g, e, want, got, NULL);
+	mpz_urandomb(n, rs, 512);
+	mpz_setbit(n, 511);
+	mpz_setbit(n, 0);
+	mpz_mul(m, n, n);
+	ck_assert_int_eq(bs_mm_init(&E, n, BS_MM_AUTO, &err), 0);
+	mp_size_t sz = E.size;
+	mp_limb_t *gf = calloc((size_t)(2 * sz + bs_mm_scratch(&E)), sizeof *gf), *r = gf + sz,
+	          *tp = r + sz;
+	mpz_urandomm(g, rs, m);
+	ck_assert_int_eq(bs_mm_import(&E, gf, g, tp), 0);
+	for (size_t k = 0; k < sizeof ebits / sizeof ebits[0]; k++) {
+		for (unsigned w = 1; w <= 7; w += 2) {
+			for (unsigned steps = 1; steps <= 9; steps += 4) {
+				bs_fixbase t;
+				ck_assert_int_eq(bs_fixbase_init(&t, &E, gf, ebits[k], w, steps,
+				                                 1 + (w + steps) % 3, &err),
+				                 0);
+				ck_assert_uint_eq(bs_fixbase_bytes(&t),
+				                  bs_fixbase_plan_bytes(sz, ebits[k], w, steps));
+				for (int i = 0; i < 6; i++) {
+					if (i == 0)
+						mpz_set_ui(e, 0);
+					else if (i == 1) { /* all ones */
+						mpz_set_ui(e, 0);
+						mpz_setbit(e, ebits[k]);
+						mpz_sub_ui(e, e, 1);
+					} else
+						mpz_urandomb(e, rs, ebits[k]);
+					mpz_powm(want, g, e, m);
+					bs_fixbase_pow(&t, r, mpz_limbs_read(e),
+					               (mp_size_t)mpz_size(e), tp);
+					bs_mm_export(&E, got, r, tp);
+					ck_assert_msg(mpz_cmp(got, want) == 0,
+					              "%s: exp bits %u window %u steps %u case %d",
+					              bs_mm_name(&E), ebits[k], w, steps, i);
+				}
+				bs_fixbase_clear(&t);
+			}
+		}
+	}
+	ck_assert_int_eq(bs_fixbase_init(&(bs_fixbase){0}, &E, gf, 64, 0, 1, 1, &err), -1);
+	ck_assert_int_eq(
+	    bs_fixbase_init(&(bs_fixbase){0}, &E, gf, 64, BS_FIXBASE_MAX_WINDOW + 1, 1, 1, &err),
+	    -1);
+	/* the planner stays within its budget and prefers fewer products with more memory */
+	unsigned w1, s1, w2, s2;
+	bs_fixbase_plan(96, 1536, (size_t)12 << 20, 0, 1, &w1, &s1);
+	bs_fixbase_plan(96, 1536, (size_t)48 << 20, 0, 1, &w2, &s2);
+	ck_assert_uint_le(bs_fixbase_plan_bytes(96, 1536, w1, s1), (size_t)12 << 20);
+	ck_assert_uint_le(bs_fixbase_plan_bytes(96, 1536, w2, s2), (size_t)48 << 20);
+	ck_assert(bs_fixbase_plan_pow(1536, w2, s2) < bs_fixbase_plan_pow(1536, w1, s1));
+	ck_assert(bs_fixbase_plan_pow(1536, w1, s1) < bs_fixbase_plan_pow(1536, 6, 1));
+	free(gf);
+	bs_mm_clear(&E);
+	mpz_clears(n, m, g, e, want, got, NULL);
+	bs_mm_set_default(BS_MM_NADIC, BS_MONT_AUTO);
+}
+END_TEST
+
+/* The engine mod n^2 against mpz: key sizes 128..8192 and sizes that are not
+ * whole limbs; edge operands; aliasing; round trips; import bounds. */
+START_TEST(test_mm_mul)
+{
+	static const unsigned bits[] = {128, 256, 512, 1000, 1024, 2048, 2050, 3072, 4096, 8192};
+	enum bs_mm_impl impl;
+	enum bs_mont_impl mimpl;
+	mpz_t n, m, a, b, want, got;
+	bs_error err;
+
+	if (!engine_conf(_i, &impl, &mimpl))
+		return;
+	bs_mm_set_default(impl, mimpl);
+	mpz_inits(n, m, a, b, want, got, NULL);
+	for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++) {
+		bs_mm E;
+		mpz_urandomb(n, rs, bits[k]);
+		mpz_setbit(n, bits[k] - 1);
+		mpz_setbit(n, 0);
+		mpz_mul(m, n, n);
+		ck_assert_msg(bs_mm_init(&E, n, BS_MM_AUTO, &err) == 0, "%s", err.msg);
+		mp_size_t sz = E.size;
+		mp_limb_t *x = calloc((size_t)(3 * sz + bs_mm_scratch(&E)), sizeof *x), *y = x + sz,
+		          *r = y + sz, *tp = r + sz;
+		for (int i = 0; i < 16; i++) {
+			/* edge operands: 0, 1, n^2-1, n, n-1, (n-1) n, random */
+			for (int side = 0; side < 2; side++) {
+				mpz_ptr v = side ? b : a;
+				switch ((i + 3 * side) % 8) {
+				case 0:
+					mpz_set_ui(v, 0);
+					break;
+				case 1:
+					mpz_set_ui(v, 1);
+					break;
+				case 2:
+					mpz_sub_ui(v, m, 1);
+					break;
+				case 3:
+					mpz_set(v, n);
+					break;
+				case 4:
+					mpz_sub_ui(v, n, 1);
+					break;
+				case 5:
+					mpz_sub_ui(v, n, 1);
+					mpz_mul(v, v, n);
+					break;
+				default:
+					mpz_urandomm(v, rs, m);
+				}
+			}
+			ck_assert_int_eq(bs_mm_import(&E, x, a, tp), 0);
+			ck_assert_int_eq(bs_mm_import(&E, y, b, tp), 0);
+			mpz_mul(want, a, b);
+			mpz_mod(want, want, m);
+			bs_mm_mul(&E, r, x, y, tp);
+			bs_mm_export(&E, got, r, tp);
+			ck_assert_msg(mpz_cmp(got, want) == 0, "%s, %u bits, case %d",
+			              bs_mm_name(&E), bits[k], i);
+			bs_mm_mul(&E, x, x, y, tp); /* r aliases a */
+			bs_mm_export(&E, got, x, tp);
+			ck_assert(mpz_cmp(got, want) == 0);
+			bs_mm_import(&E, x, a, tp);
+			bs_mm_mul(&E, y, x, y, tp); /* r aliases b */
+			bs_mm_export(&E, got, y, tp);
+			ck_assert(mpz_cmp(got, want) == 0);
+			mpz_mul(want, a, a);
+			mpz_mod(want, want, m);
+			bs_mm_sqr(&E, r, x, tp);
+			bs_mm_export(&E, got, r, tp);
+			ck_assert_msg(mpz_cmp(got, want) == 0, "square, %u bits, case %d", bits[k],
+			              i);
+			bs_mm_mul(&E, x, x, x, tp);
+			bs_mm_export(&E, got, x, tp);
+			ck_assert(mpz_cmp(got, want) == 0);
+			/* plain <-> form round trip, in place */
+			memset(r, 0, (size_t)sz * sizeof *r);
+			memcpy(r, mpz_limbs_read(a), mpz_size(a) * sizeof *r);
+			bs_mm_to_form(&E, r, r, tp);
+			bs_mm_export(&E, got, r, tp);
+			ck_assert(mpz_cmp(got, a) == 0);
+			bs_mm_to_plain(&E, r, r, tp);
+			bs_mm_import(&E, x, a, tp);
+			bs_mm_to_plain(&E, x, x, tp);
+			ck_assert(mpn_cmp(r, x, sz) == 0);
+		}
+		/* F(1) is the unit; import refuses n^2 and negatives */
+		mpz_urandomm(a, rs, m);
+		bs_mm_import(&E, x, a, tp);
+		bs_mm_mul(&E, r, x, E.one, tp);
+		bs_mm_export(&E, got, r, tp);
+		ck_assert(mpz_cmp(got, a) == 0);
+		ck_assert_int_eq(bs_mm_import(&E, x, m, tp), -1);
+		mpz_set_si(a, -1);
+		ck_assert_int_eq(bs_mm_import(&E, x, a, tp), -1);
+		free(x);
+		bs_mm_clear(&E);
+	}
+	mpz_set_ui(n, 10);
+	ck_assert_int_eq(bs_mm_init(&(bs_mm){0}, n, BS_MM_AUTO, &err), -1);
+	mpz_clears(n, m, a, b, want, got, NULL);
+	bs_mm_set_default(BS_MM_NADIC, BS_MONT_AUTO);
+}
+END_TEST
+
+static bs_seckey sk;
+static char dir[] = "/tmp/bs-engine-XXXXXX";
+
+START_TEST(test_djn_comb)
+{
+	const bs_pubkey *pk = &sk.pub;
+	mpz_t a, want, got;
+	bs_error err;
+
+	mpz_inits(a, want, got, NULL);
+	for (unsigned shape = 0; shape < 4; shape++) {
+		bs_djn_table t;
+		if (shape < 3)
+			ck_assert_int_eq(
+			    bs_djn_table_init_comb(&t, pk, 3 + 4 * shape, 1 + 7 * shape, 2, &err),
+			    0);
+		else
+			ck_assert_int_eq(bs_djn_table_init_plan(&t, pk, 1 << 20, 100, 2, &err), 0);
+		ck_assert_uint_le(bs_djn_table_bytes(&t), shape < 3 ? SIZE_MAX : (size_t)1 << 20);
+		for (int i = 0; i < 10; i++) {
+			bs_random_mpz_bits(a, pk->bits / 2);
+			mpz_powm(want, pk->hs, a, pk->n2);
+			bs_djn_pow(&t, got, a);
+			ck_assert_msg(mpz_cmp(want, got) == 0, "shape %u case %d", shape, i);
+		}
+		bs_djn_table_clear(&t);
+	}
+	mpz_clears(a, want, got, NULL);
+}
+END_TEST
+
+/* A model of 2^10 buckets: messages with more factors than the scorer's
+ * R-power table (512), counts up to the clip, normalized or not, exact on
+ * every engine. */
+static void score_model(unsigned clip, unsigned root, unsigned gbits, int conf)
+{
+	enum bs_mm_impl impl;
+	enum bs_mont_impl mimpl;
+	enum { BB = 10 };
+	bs_feature_params fp = {.bits = BB, .clip = clip, .ngram = 1};
+	static double w[1 << BB];
+	static bs_feature f[1 << BB];
+	uint8_t seed[BS_SEED_BYTES];
+	char path[300];
+	bs_error err;
+	size_t len;
+	mpz_t c, m;
+
+	if (!engine_conf(conf, &impl, &mimpl))
+		return;
+	bs_mm_set_default(impl, mimpl);
+	memcpy(fp.salt, "0123456789abcdef", 16);
+	for (int j = 0; j < (1 << BB); j++)
+		w[j] = ((double)((j * 37) % 19) - 9.0) / 7.0;
+	bs_model *mo = bs_model_from_float_norm(&fp, w, 0.25, -1.5, 10, 0, root, gbits, &err);
+	ck_assert_msg(mo != NULL, "%s", err.msg);
+	free(bs_model_format(mo, &len));
+	snprintf(path, sizeof path, "%s/m%u-%u-%d.bsm", dir, clip, root, conf);
+	randombytes_buf(seed, sizeof seed);
+	ck_assert_msg(bs_emodel_encrypt(mo, &sk.pub, seed, 2, 0, path, 1, &err) == 0, "%s",
+	              err.msg);
+	bs_emodel *em = bs_emodel_load(path, &sk.pub, &err);
+	ck_assert_msg(em != NULL, "%s", err.msg);
+	ck_assert_msg(bs_emodel_verify(em, mo, seed, 2, 0, &err) == 0, "%s", err.msg);
+	bs_scorer *s = bs_scorer_new_comb(em, 5, 3, 4, &err);
+	ck_assert_ptr_nonnull(s);
+	mpz_inits(c, m, NULL);
+	for (int i = 0; i < 8; i++) {
+		size_t n = 0;
+		unsigned keep = i == 0 ? 0 : i < 3 ? 1000 : 1 + randombytes_uniform(1000);
+		for (uint32_t b = 0; b < (1u << BB); b++)
+			if (randombytes_uniform(1000) < keep) {
+				f[n].bucket = b;
+				f[n].count = i == 7 ? clip : 1 + randombytes_uniform(clip);
+				n++;
+			}
+		bs_scorer_score(s, f, n, c);
+		ck_assert(bs_paillier_decrypt(&sk, m, c, &err) == 0);
+		ck_assert_msg(mpz_cmp_si(m, (long)bs_model_score(mo, f, n)) == 0,
+		              "%s clip %u root %u message %d (%zu buckets): encrypted %ld, "
+		              "plaintext %ld",
+		              bs_mm_name(&bs_scorer_djn(s)->mm), clip, root, i, n, mpz_get_si(m),
+		              (long)bs_model_score(mo, f, n));
+		bs_scorer_sum(s, f, n, c);
+		ck_assert(bs_paillier_decrypt(&sk, m, c, &err) == 0);
+		ck_assert(mpz_cmp_si(m, (long)bs_model_score(mo, f, n)) == 0);
+	}
+	mpz_clears(c, m, NULL);
+	bs_scorer_free(s);
+	bs_emodel_free(em);
+	bs_model_free(mo);
+	unlink(path);
+	bs_mm_set_default(BS_MM_NADIC, BS_MONT_AUTO);
+}
+
+START_TEST(test_scorer_big)
+{
+	score_model(1, 0, 0, _i);
+	score_model(3, 0, 0, _i);
+	score_model(1, 2, 10, _i);
+	score_model(4, 4, 6, _i);
+}
+END_TEST
+
+static void setup_once(void)
+{
+	bs_error err;
+	ck_assert_int_eq(bs_crypto_init(), 0);
+	gmp_randinit_default(rs);
+	gmp_randseed_ui(rs, 20240607);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	bs_seckey_init(&sk);
+	ck_assert(bs_paillier_keygen(&sk, 512, 1, NULL, NULL, &err) == 0);
+}
+
+static void teardown_once(void)
+{
+	rmdir(dir);
+	bs_seckey_clear(&sk);
+	gmp_randclear(rs);
+}
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("core");
+	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, test_mont_mul, 0, BS_MONT_IMPLS);
+	tcase_add_loop_test(tc, test_mont_chain, 0, BS_MONT_IMPLS);
+	tcase_add_loop_test(tc, test_mm_mul, 0, NCONF);
+	tcase_add_loop_test(tc, test_fixbase, 0, NCONF);
+	tcase_add_test(tc, test_djn_comb);
+	tcase_add_loop_test(tc, test_scorer_big, 0, NCONF);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(engine_suite());
+	int failed;
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
