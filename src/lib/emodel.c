@@ -310,8 +310,6 @@ void bs_emodel_ct(const bs_emodel *em, size_t j, mpz_t view)
 
 int bs_emodel_prepare(bs_emodel *em, const bs_mm *E, bs_error *err)
 {
-	mp_limb_t *tp;
-
 	if (em->form == (int)E->impl)
 		return 0;
 	if (em->form != 0)
@@ -319,10 +317,10 @@ int bs_emodel_prepare(bs_emodel *em, const bs_mm *E, bs_error *err)
 		                    "encrypted model already prepared for another mulmod engine");
 	if ((size_t)E->size > em->stride)
 		return bs_error_set(err, BS_E_INTERNAL, "mulmod engine residues exceed the model's");
-	tp = bs_xmalloc((size_t)bs_mm_scratch(E) * sizeof *tp);
-	for (size_t j = 0; j < em->count; j++)
-		bs_mm_to_form(E, em->ct + j * em->stride, em->ct + j * em->stride, tp);
-	free(tp);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (bs_mm_prepare(E, em->ct, em->count, em->stride, 0,
+	                  cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus, err) < 0)
+		return -1; /* cannot happen after the load's checks */
 	em->form = (int)E->impl;
 	return 0;
 }

@@ -50,8 +50,8 @@ typedef struct bs_emodel {
 	size_t width;          /* bytes per ciphertext in the file */
 	size_t stride;         /* limbs per ciphertext in memory: 2 x limbs of n */
 	mp_limb_t *ct;         /* count * stride limbs, little-endian limbs: plain
-	                          residues as loaded, or in the form of the engine
-	                          named by `form` after bs_emodel_prepare */
+	                          residues as loaded, or prepared operands of the
+	                          engine named by `form` (bs_emodel_prepare) */
 	int form;              /* 0: plain; else the bs_mm_impl of the form */
 	uint8_t file_hash[32]; /* the trailing SHA-256 */
 	char file_hash_hex[65];
@@ -73,8 +73,8 @@ void bs_emodel_free(bs_emodel *em);
  * still plain (not prepared for a scorer). */
 void bs_emodel_ct(const bs_emodel *em, size_t j, mpz_t view);
 
-/* Convert every ciphertext into the mulmod engine's form, in place, once
- * (the scorer does it; a second call with the same kind of engine is a
+/* Convert every ciphertext into the mulmod engine's prepared form, in place,
+ * once (the scorer does it; a second call with the same kind of engine is a
  * no-op, with another kind an error).  The memory is the same. */
 struct bs_mm;
 int bs_emodel_prepare(bs_emodel *em, const struct bs_mm *E, bs_error *err);

@@ -69,8 +69,8 @@ static void *worker(void *arg)
 	mpz_t a, t;
 	const bs_mm *E = &jb->tab->mm;
 	mp_size_t n = E->size;
-	size_t limbs = (size_t)(2 * n + bs_mm_scratch(E));
-	mp_limb_t *c = bs_xmalloc(limbs * sizeof *c), *r = c + n, *tp = r + n;
+	size_t limbs = (size_t)(3 * n + bs_mm_scratch(E));
+	mp_limb_t *c = bs_xmalloc(limbs * sizeof *c), *r = c + n, *s = r + n, *tp = s + n;
 
 	mpz_inits(a, t, NULL);
 	for (;;) {
@@ -85,10 +85,15 @@ static void *worker(void *arg)
 					break; /* a lower mismatch is already known */
 			}
 			derive(jb, j, a, t, c, r, tp);
-			if (!jb->check || !jb->check->form) /* compare or write plain */
-				bs_mm_to_plain(E, c, c, tp);
+			bs_mm_to_plain(E, c, c, tp); /* compare or write plain */
 			if (jb->check) {
-				if (mpn_cmp(c, jb->check->ct + j * jb->check->stride, n) != 0) {
+				const mp_limb_t *have = jb->check->ct + j * jb->check->stride;
+				if (jb->check->form) { /* prepared for a scorer */
+					bs_mm_prepared_to_form(E, s, have, tp);
+					bs_mm_to_plain(E, s, s, tp);
+					have = s;
+				}
+				if (mpn_cmp(c, have, n) != 0) {
 					size_t cur = atomic_load(&jb->mismatch);
 					while ((cur == 0 || cur > j + 1) &&
 					       !atomic_compare_exchange_weak(&jb->mismatch, &cur,

@@ -12,7 +12,8 @@
  * multiplications, from blocks * (2^w - 1) residues.  steps = 1 is the classic
  * fixed-window table (no squarings, the largest table); larger steps trade
  * memory for squarings: at 3072 bits, w = 12 with steps = 16 (24 MiB) costs
- * about 141 products against 256 for w = 6, steps = 1 (12 MiB).
+ * about 140 products against 256 for w = 6, steps = 1 (12 MiB).  The entries
+ * are prepared operands (mulmod.h), so a pow is a chain.
  *
  * Not constant-time: the table index is the exponent's bits (cache-timing
  * side channel) and zero columns are skipped.  The table is read-only after
@@ -52,9 +53,10 @@ void bs_fixbase_pow(const bs_fixbase *t, mp_limb_t *r, const mp_limb_t *e, mp_si
 
 /*
  * Planning, without building: the memory of a table, the expected cost of
- * one pow and of the build, in multiplications (a squaring counts 0.8, as
- * measured), and the (w, steps) that minimises build / threads + uses * pow
- * within max_bytes (uses 0 = the build is free: a long-lived table).
+ * one pow and of the build, in products of two forms (a squaring counts 0.8,
+ * a product by a prepared entry 0.84, preparing an entry 1.6, as measured),
+ * and the (w, steps) that minimises build / threads + uses * pow within
+ * max_bytes (uses 0 = the build is free: a long-lived table).
  */
 size_t bs_fixbase_plan_bytes(mp_size_t n, unsigned exp_bits, unsigned window, unsigned steps);
 double bs_fixbase_plan_pow(unsigned exp_bits, unsigned window, unsigned steps);

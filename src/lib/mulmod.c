@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@ const char *bs_mm_name(const bs_mm *E)
 
 mp_size_t bs_mm_scratch(const bs_mm *E)
 {
-	return 10 * E->L + 16;
+	return 14 * E->L + 16;
 }
 
 int bs_mm_init(bs_mm *E, const mpz_t n, enum bs_mm_impl impl, bs_error *err)
@@ -204,4 +205,229 @@ void bs_mm_export(const bs_mm *E, mpz_t out, const mp_limb_t *r, mp_limb_t *tp)
 	d = mpz_limbs_write(out, k > 0 ? k : 1);
 	memcpy(d, tp, (size_t)k * sizeof *d);
 	mpz_limbs_finish(out, k);
+}
+
+/* ------------------------------------------------------------ prepared operands, chains */
+
+/* r = ab mod n for a, b < n (L limbs); tp: 3L + 1 limbs. */
+static void mulmod_n(const bs_mm *E, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b,
+                     mp_limb_t *tp)
+{
+	mpn_mul_n(tp, a, b, E->L);
+	mpn_tdiv_qr(tp + 2 * E->L, r, 0, tp, 2 * E->L, E->n, E->L);
+}
+
+/* t = (t + a) mod n */
+static void addmod_n(const bs_mm *E, mp_limb_t *t, const mp_limb_t *a)
+{
+	mp_limb_t cy = mpn_add_n(t, t, a, E->L);
+	if (cy || mpn_cmp(t, E->n, E->L) >= 0)
+		mpn_sub_n(t, t, E->n, E->L);
+}
+
+#define PREP_BLOCK 256
+
+/* Prepare operands [start, start + k) of v (k <= PREP_BLOCK); pre: PREP_BLOCK + 2
+ * residues of L limbs and the scratch after them. */
+static int prepare_block(const bs_mm *E, mp_limb_t *e0, size_t k, size_t stride, int in_form,
+                         mp_limb_t *pre)
+{
+	mp_size_t L = E->L, pn = L;
+	mp_limb_t *inv = pre + (size_t)PREP_BLOCK * (size_t)L, *w = inv + L, *tp = w + L;
+	const mp_limb_t *pl;
+	mpz_t x, nz, pz;
+	int ok;
+
+	/* digits, and prefix products of the low digits mod n */
+	for (size_t i = 0; i < k; i++) {
+		mp_limb_t *e = e0 + i * stride;
+		if (!in_form)
+			bs_mm_to_form(E, e, e, tp);
+		if (i == 0)
+			memcpy(pre, e, (size_t)L * sizeof *pre);
+		else
+			mulmod_n(E, pre + i * (size_t)L, pre + (i - 1) * (size_t)L, e, tp);
+	}
+	/* one inversion for the block (Montgomery's trick) */
+	pl = pre + (k - 1) * (size_t)L;
+	while (pn > 0 && pl[pn - 1] == 0)
+		pn--;
+	mpz_roinit_n(pz, pl, pn);
+	mpz_roinit_n(nz, E->n, L);
+	mpz_init(x);
+	ok = mpz_invert(x, pz, nz);
+	memset(inv, 0, (size_t)L * sizeof *inv);
+	if (ok)
+		memcpy(inv, mpz_limbs_read(x), mpz_size(x) * sizeof *inv);
+	mpz_clear(x);
+	if (!ok)
+		return -1;
+	for (size_t i = k; i-- > 0;) {
+		mp_limb_t *e = e0 + i * stride;
+		/* w = 1 / c0_i, then inv = 1 / (c0_0 .. c0_(i-1)) */
+		if (i > 0) {
+			mulmod_n(E, w, inv, pre + (i - 1) * (size_t)L, tp);
+			mulmod_n(E, inv, inv, e, tp);
+		} else {
+			memcpy(w, inv, (size_t)L * sizeof *w);
+		}
+		mulmod_n(E, e + L, e + L, w, tp); /* t = c1 / c0 */
+	}
+	return 0;
+}
+
+struct prep_job {
+	const bs_mm *E;
+	mp_limb_t *v;
+	size_t count, stride, next;
+	int in_form, failed;
+	pthread_mutex_t mu;
+};
+
+static void *prep_worker(void *arg)
+{
+	struct prep_job *j = arg;
+	size_t L = (size_t)j->E->L;
+	mp_limb_t *pre =
+	    bs_xmalloc(((PREP_BLOCK + 2) * L + (size_t)bs_mm_scratch(j->E)) * sizeof *pre);
+
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		size_t start = j->next;
+		j->next += PREP_BLOCK;
+		pthread_mutex_unlock(&j->mu);
+		if (start >= j->count)
+			break;
+		size_t k = j->count - start < PREP_BLOCK ? j->count - start : PREP_BLOCK;
+		if (prepare_block(j->E, j->v + start * j->stride, k, j->stride, j->in_form, pre) <
+		    0) {
+			pthread_mutex_lock(&j->mu);
+			j->failed = 1;
+			pthread_mutex_unlock(&j->mu);
+		}
+	}
+	free(pre);
+	return NULL;
+}
+
+int bs_mm_prepare(const bs_mm *E, mp_limb_t *v, size_t count, size_t stride, int in_form,
+                  unsigned threads, bs_error *err)
+{
+	struct prep_job j = {E, v, count, stride, 0, in_form, 0, PTHREAD_MUTEX_INITIALIZER};
+	pthread_t tid[16];
+	unsigned started = 0;
+
+	if (E->impl == BS_MM_MONT) {
+		if (!in_form) {
+			mp_limb_t *tp = bs_xmalloc((size_t)bs_mm_scratch(E) * sizeof *tp);
+			for (size_t i = 0; i < count; i++)
+				bs_mm_to_form(E, v + i * stride, v + i * stride, tp);
+			free(tp);
+		}
+		return 0;
+	}
+	if (threads > 16)
+		threads = 16;
+	/* with threads, the caller only waits (its CPU is the serial part) */
+	for (unsigned i = 0; threads > 1 && i < threads && i * PREP_BLOCK < count; i++)
+		if (pthread_create(&tid[started], NULL, prep_worker, &j) == 0)
+			started++;
+	if (!started)
+		prep_worker(&j);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (j.failed)
+		return bs_error_set(err, BS_E_CRYPTO,
+		                    "an operand shares a factor with n (cannot prepare it)");
+	return 0;
+}
+
+void bs_mm_prepared_to_form(const bs_mm *E, mp_limb_t *r, const mp_limb_t *p, mp_limb_t *tp)
+{
+	if (E->impl == BS_MM_MONT) {
+		if (r != p)
+			memcpy(r, p, (size_t)E->size * sizeof *r);
+		return;
+	}
+	if (r != p)
+		memcpy(r, p, (size_t)E->L * sizeof *r);
+	mulmod_n(E, r + E->L, p + E->L, p, tp); /* c1 = t c0 */
+}
+
+void bs_mm_chain_init(bs_mm_chain *c, mp_limb_t *x, mp_limb_t *t)
+{
+	c->x = x;
+	c->t = t;
+	c->set = 0;
+}
+
+void bs_mm_chain_mul_prepared(const bs_mm *E, bs_mm_chain *c, const mp_limb_t *p, mp_limb_t *tp)
+{
+	mp_size_t L = E->L;
+
+	if (E->impl == BS_MM_MONT) {
+		bs_mm_chain_mul(E, c, p, tp);
+		return;
+	}
+	if (!c->set) {
+		memcpy(c->x, p, (size_t)L * sizeof *p);
+		memset(c->x + L, 0, (size_t)L * sizeof *p);
+		memcpy(c->t, p + L, (size_t)L * sizeof *p);
+		c->set = 1;
+		return;
+	}
+	/* X c0: x0 c0 = v n + u; (x1 c0 + v) mod n */
+	mp_limb_t *T = T_(tp), *S = S_(tp, L);
+	mpn_mul_n(T, c->x, p, L);
+	mpn_tdiv_qr(Q_(tp, L), T, 0, T, 2 * L, E->n, L);
+	mpn_mul_n(S, c->x + L, p, L);
+	S[2 * L] = 0;
+	nadic_finish(E, c->x, tp);
+	addmod_n(E, c->t, p + L);
+}
+
+void bs_mm_chain_mul(const bs_mm *E, bs_mm_chain *c, const mp_limb_t *a, mp_limb_t *tp)
+{
+	if (!c->set) {
+		memcpy(c->x, a, (size_t)E->size * sizeof *a);
+		if (E->impl != BS_MM_MONT)
+			memset(c->t, 0, (size_t)E->L * sizeof *a);
+		c->set = 1;
+		return;
+	}
+	bs_mm_mul(E, c->x, c->x, a, tp);
+}
+
+void bs_mm_chain_sqr(const bs_mm *E, bs_mm_chain *c, mp_limb_t *tp)
+{
+	if (!c->set)
+		return;
+	bs_mm_sqr(E, c->x, c->x, tp);
+	if (E->impl != BS_MM_MONT) { /* T = 2T mod n */
+		mp_limb_t cy = mpn_lshift(c->t, c->t, E->L, 1);
+		if (cy || mpn_cmp(c->t, E->n, E->L) >= 0)
+			mpn_sub_n(c->t, c->t, E->n, E->L);
+	}
+}
+
+void bs_mm_chain_end(const bs_mm *E, const bs_mm_chain *c, mp_limb_t *r, mp_limb_t *tp)
+{
+	mp_size_t L = E->L;
+
+	if (!c->set) {
+		memcpy(r, E->one, (size_t)E->size * sizeof *r);
+		return;
+	}
+	if (E->impl == BS_MM_MONT || mpn_zero_p(c->t, L)) {
+		if (r != c->x)
+			memcpy(r, c->x, (size_t)E->size * sizeof *r);
+		return;
+	}
+	/* X (1 + T n) = x0 + (x1 + x0 T) n */
+	mp_limb_t *S = S_(tp, L);
+	mpn_mul_n(S, c->x, c->t, L);
+	S[2 * L] = mpn_add(S, S, 2 * L, c->x + L, L);
+	mpn_tdiv_qr(Q_(tp, L), r + L, 0, S, S[2 * L] ? 2 * L + 1 : 2 * L, E->n, L);
+	if (r != c->x)
+		memcpy(r, c->x, (size_t)L * sizeof *r);
 }

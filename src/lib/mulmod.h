@@ -18,7 +18,8 @@
  *
  * Contract: inputs are forms of residues below n^2; outputs are canonical
  * (equal values have equal limbs); the output may alias an input; `tp` is
- * scratch of bs_mm_scratch(E) limbs owned by the calling thread.  Read-only
+ * scratch of bs_mm_scratch(E) limbs owned by the calling thread (the
+ * functions use its first 10L + 16; callers may keep their own data beyond).  Read-only
  * after init, shared by threads.  Not constant-time (GMP's division and Toom
  * products branch on data).
  */
@@ -52,6 +53,8 @@ const char *bs_mm_name(const bs_mm *E);
 int bs_mm_init(bs_mm *E, const mpz_t n, enum bs_mm_impl impl, bs_error *err);
 void bs_mm_clear(bs_mm *E);
 mp_size_t bs_mm_scratch(const bs_mm *E);
+/* The part of the scratch the engine's functions use; the rest is the caller's. */
+#define BS_MM_TP_USED(E) (10 * (E)->L + 16)
 
 /* r = F(xy), r = F(x^2) */
 void bs_mm_mul(const bs_mm *E, mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, mp_limb_t *tp);
@@ -64,5 +67,37 @@ void bs_mm_to_plain(const bs_mm *E, mp_limb_t *c, const mp_limb_t *r, mp_limb_t 
 /* mpz <-> form: import requires 0 <= x < n^2 (else -1). */
 int bs_mm_import(const bs_mm *E, mp_limb_t *r, const mpz_t x, mp_limb_t *tp);
 void bs_mm_export(const bs_mm *E, mpz_t out, const mp_limb_t *r, mp_limb_t *tp);
+
+/*
+ * Prepared operands and chains: long products of fixed operands (the model's
+ * ciphertexts, comb table entries).  n-adic: a prepared c is (c0, t), with
+ * c = c0 (1 + t n) mod n^2 and t = c1 / c0 mod n (c must be coprime to n).
+ * Since (1 + a n)(1 + b n) = 1 + (a + b) n mod n^2, a chain keeps a form X
+ * and the sum T of the slopes t; multiplying X by the single digit c0 costs
+ * two half-size products and two divisions instead of three and two, and
+ * the chain ends with one X (1 + T n).  Preparing costs four mod-n products
+ * per operand (batch inversion).  Montgomery: prepared = the form.
+ */
+/* count operands of E->size limbs, stride limbs apart, in place: from plain
+ * residues (in_form 0) or forms, with `threads` threads; -1 if one shares a
+ * factor with n. */
+int bs_mm_prepare(const bs_mm *E, mp_limb_t *v, size_t count, size_t stride, int in_form,
+                  unsigned threads, bs_error *err);
+/* r = F(c) of a prepared c (r may be p). */
+void bs_mm_prepared_to_form(const bs_mm *E, mp_limb_t *r, const mp_limb_t *p, mp_limb_t *tp);
+
+typedef struct bs_mm_chain {
+	mp_limb_t *x; /* E->size limbs: the form X */
+	mp_limb_t *t; /* E->L limbs: the sum of slopes T (n-adic) */
+	int set;      /* 0: the empty product */
+} bs_mm_chain;
+
+/* x and t point into caller memory (size and L limbs). */
+void bs_mm_chain_init(bs_mm_chain *c, mp_limb_t *x, mp_limb_t *t);
+void bs_mm_chain_mul_prepared(const bs_mm *E, bs_mm_chain *c, const mp_limb_t *p, mp_limb_t *tp);
+void bs_mm_chain_mul(const bs_mm *E, bs_mm_chain *c, const mp_limb_t *a, mp_limb_t *tp);
+void bs_mm_chain_sqr(const bs_mm *E, bs_mm_chain *c, mp_limb_t *tp);
+/* r = F(the chain's product) (r may be c->x; F(1) for an empty chain). */
+void bs_mm_chain_end(const bs_mm *E, const bs_mm_chain *c, mp_limb_t *r, mp_limb_t *tp);
 
 #endif

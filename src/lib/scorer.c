@@ -21,12 +21,12 @@
 
 struct bs_scorer {
 	const bs_emodel *em;
-	bs_djn_table tab;       /* randomizers; owns the arithmetic mod n^2 */
-	const bs_mm *E;         /* &tab.mm */
-	mp_size_t n;            /* limbs per residue */
-	const mp_limb_t *kform; /* F(Enc(K)): the model's last entry */
-	bs_fixbase ktab;        /* Enc(K)^e (normalized models only) */
-	uint64_t nm_max;        /* exponents the K table covers: nm <= nm_max */
+	bs_djn_table tab; /* randomizers; owns the arithmetic mod n^2 */
+	const bs_mm *E;   /* &tab.mm */
+	mp_size_t n;      /* limbs per residue */
+	mp_limb_t *kform; /* F(Enc(K)), from the model's last (prepared) entry */
+	bs_fixbase ktab;  /* Enc(K)^e (normalized models only) */
+	uint64_t nm_max;  /* exponents the K table covers: nm <= nm_max */
 	/* pool: ring of ready randomizers (engine form) */
 	size_t cap, head, len;
 	mp_limb_t *ring;
@@ -69,27 +69,31 @@ static void vmul(const bs_scorer *s, struct val *acc, const mp_limb_t *x, mp_lim
 	}
 }
 
-/* Per-call memory: top + 3 residues and the engine's scratch. */
+/* Per-call memory: the chains of the per-count products, 3 residues and the
+ * engine's scratch. */
 struct work {
 	mp_limb_t *mem;
 	size_t limbs;
-	struct val out, acc, prod[BS_FEATURES_MAX_CLIP + 1];
+	struct val out, acc;
+	bs_mm_chain prod[BS_FEATURES_MAX_CLIP + 1];
 	unsigned top; /* prod[1..top] */
 	mp_limb_t *tmp, *tp;
 };
 
 static void work_init(const bs_scorer *s, struct work *w, unsigned top)
 {
-	size_t n = (size_t)s->n;
-	w->limbs = (top + 3) * n + (size_t)bs_mm_scratch(s->E);
+	size_t n = (size_t)s->n, L = (size_t)s->E->L;
+	w->limbs = 3 * n + top * (n + L) + (size_t)bs_mm_scratch(s->E);
 	w->mem = bs_xmalloc(w->limbs * sizeof *w->mem);
 	w->out = (struct val){w->mem, 0};
 	w->acc = (struct val){w->mem + n, 0};
 	w->tmp = w->mem + 2 * n;
-	for (unsigned c = 1; c <= top; c++)
-		w->prod[c] = (struct val){w->mem + (2 + c) * n, 0};
+	for (unsigned c = 1; c <= top; c++) {
+		mp_limb_t *x = w->mem + 3 * n + (c - 1) * (n + L);
+		bs_mm_chain_init(&w->prod[c], x, x + n);
+	}
 	w->top = top;
-	w->tp = w->mem + (3 + top) * n;
+	w->tp = w->mem + 3 * n + top * (n + L);
 }
 
 static void work_free(struct work *w)
@@ -132,15 +136,18 @@ static void sum_into(const bs_scorer *s, const bs_feature *f, size_t nf, struct 
 		if (i + 1 < nf)
 			prefetch(s, model_ct(s, f[i + 1].bucket));
 		if (c)
-			vmul(s, &w->prod[c], model_ct(s, f[i].bucket), w->tp);
+			bs_mm_chain_mul_prepared(s->E, &w->prod[c], model_ct(s, f[i].bucket),
+			                         w->tp);
 	}
 	/* prod_c P_c^c = prod_{k=1..top} (prod_{c>=k} P_c): running suffix products,
 	 * onto Enc(K) (or onto 1 with normalization: Enc(K)^nm comes last) */
 	if (!em->norm_root)
 		vmul(s, &w->out, s->kform, w->tp);
 	for (unsigned c = w->top; c >= 1; c--) {
-		if (w->prod[c].set)
-			vmul(s, &w->acc, w->prod[c].d, w->tp);
+		if (w->prod[c].set) {
+			bs_mm_chain_end(s->E, &w->prod[c], w->tmp, w->tp);
+			vmul(s, &w->acc, w->tmp, w->tp);
+		}
 		if (w->acc.set)
 			vmul(s, &w->out, w->acc.d, w->tp);
 	}
@@ -257,7 +264,8 @@ static int tables_init(bs_scorer *s, bs_error *err)
 {
 	const bs_emodel *em = s->em;
 
-	s->kform = model_ct(s, em->count - 1);
+	s->kform = bs_xmalloc(((size_t)s->n + (size_t)bs_mm_scratch(s->E)) * sizeof *s->kform);
+	bs_mm_prepared_to_form(s->E, s->kform, model_ct(s, em->count - 1), s->kform + s->n);
 	if (em->norm_root) {
 		uint64_t sumsq_max = ((uint64_t)1 << em->fp.bits) * em->fp.clip * em->fp.clip;
 		unsigned bits = 1, w, steps;
@@ -336,6 +344,7 @@ void bs_scorer_free(bs_scorer *s)
 	}
 	if (s->ktab.tab)
 		bs_fixbase_clear(&s->ktab);
+	free(s->kform);
 	bs_djn_table_clear(&s->tab);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->need);

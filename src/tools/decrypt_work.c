@@ -60,7 +60,9 @@ static void decrypt_row(const struct dc_ctx *c, struct dc_row *row)
 
 	mpz_init(m);
 	mpz_init(g);
-	if (bs_ciphertext_validate(pk, row->rec.c, &err) < 0) {
+	/* bs_paillier_decrypt validates the ciphertext first (0 < c < n^2, gcd(c, n) = 1):
+	 * one gcd per record; the diagnosis below runs only for refused records */
+	if (bs_paillier_decrypt(&c->sk, m, row->rec.c, &err) < 0) {
 		mpz_gcd(g, row->rec.c, pk->n);
 		if (mpz_sgn(row->rec.c) > 0 && mpz_cmp(row->rec.c, pk->n2) < 0 &&
 		    mpz_cmp_ui(g, 1) != 0)
@@ -70,9 +72,6 @@ static void decrypt_row(const struct dc_ctx *c, struct dc_row *row)
 			         "key. This record was forged by someone trying to factor the key");
 		else
 			snprintf(row->why, sizeof row->why, "field 'ciphertext': %s", err.msg);
-		row->bad = 1;
-	} else if (bs_paillier_decrypt(&c->sk, m, row->rec.c, &err) < 0) {
-		snprintf(row->why, sizeof row->why, "field 'ciphertext': %s", err.msg);
 		row->bad = 1;
 	} else if (!mpz_fits_slong_p(m) || (v = mpz_get_si(m)) > row->model->bound ||
 	           v < -row->model->bound) {

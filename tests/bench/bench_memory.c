@@ -132,52 +132,99 @@ static double svg_x(size_t bytes)
 	return 70 + 380 * (log10((double)bytes) - 3) / 4.1;
 }
 
-static void svg_write(const char *path, const struct point *p, int np)
-{
-	FILE *f = fopen(path, "w");
-	const char *col[3] = {"#1f77b4", "#d62728", "#2ca02c"};
-	const char *lab[3] = {"extraction", "homomorphic sum", "distinct x mpz mulmod"};
+/* One log-log panel at vertical offset y0 (240 px high): y from 10^lo to
+ * 10^hi, series given by getter over the points. */
+struct series {
+	const char *label, *colour;
+	int dashed;
+	double (*get)(const struct point *);
+};
 
-	if (!f)
-		return;
-	fprintf(f,
-	        "<svg xmlns='http://www.w3.org/2000/svg' width='520' height='360' "
-	        "font-family='sans-serif' font-size='11'>\n<rect width='520' height='360' "
-	        "fill='white'/>\n<text x='260' y='18' text-anchor='middle' font-size='13'>"
-	        "blindscore cost per message vs size (%u-bit key)</text>\n",
-	        BITS);
-	/* axes: x 1 KB .. ~12 MB, y 0.01 .. 10^4 ms, both log10 */
+static void svg_panel(FILE *f, int y0, const char *ylabel, int lo, int hi, const struct series *ser,
+                      int nser, const struct point *p, int np)
+{
+	double top = y0 + 20, bottom = y0 + 220, h = bottom - top;
+
 	for (int e = 3; e <= 7; e++) {
 		double x = svg_x((size_t)pow(10, e));
-		fprintf(f,
-		        "<line x1='%.1f' y1='40' x2='%.1f' y2='300' stroke='#ddd'/><text x='%.1f' "
-		        "y='316' text-anchor='middle'>10^%d</text>\n",
-		        x, x, x, e);
+		fprintf(
+		    f,
+		    "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#ddd'/><text x='%.1f' "
+		    "y='%.1f' text-anchor='middle'>10^%d</text>\n",
+		    x, top, x, bottom, x, bottom + 14, e);
 	}
-	for (int e = -2; e <= 4; e++) {
-		double y = 300 - 260.0 * (e + 2) / 6;
+	for (int e = lo; e <= hi; e++) {
+		double y = bottom - h * (e - lo) / (hi - lo);
 		fprintf(f,
 		        "<line x1='70' y1='%.1f' x2='450' y2='%.1f' stroke='#ddd'/><text x='64' "
 		        "y='%.1f' text-anchor='end'>10^%d</text>\n",
 		        y, y, y + 4, e);
 	}
-	fprintf(f, "<text x='260' y='340' text-anchor='middle'>message size (bytes)</text>\n"
-	           "<text x='18' y='170' transform='rotate(-90 18 170)' text-anchor='middle'>"
-	           "CPU ms per message</text>\n");
-	for (int s = 0; s < 3; s++) {
-		fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='2'%s points='", col[s],
-		        s == 2 ? " stroke-dasharray='5,3'" : "");
+	fprintf(f,
+	        "<text x='18' y='%.1f' transform='rotate(-90 18 %.1f)' text-anchor='middle'>%s"
+	        "</text>\n",
+	        (top + bottom) / 2, (top + bottom) / 2, ylabel);
+	for (int k = 0; k < nser; k++) {
+		fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='2'%s points='",
+		        ser[k].colour, ser[k].dashed ? " stroke-dasharray='5,3'" : "");
 		for (int i = 0; i < np; i++) {
-			double v = s == 0 ? p[i].extract_ms : s == 1 ? p[i].sum_ms : p[i].bound_ms;
-			double y = 300 - 260.0 * (log10(v > 1e-2 ? v : 1e-2) + 2) / 6;
-			fprintf(f, "%.1f,%.1f ", svg_x(p[i].bytes), y);
+			double v = ser[k].get(&p[i]), l = log10(v > 0 ? v : pow(10, lo));
+			if (l < lo)
+				l = lo;
+			fprintf(f, "%.1f,%.1f ", svg_x(p[i].bytes),
+			        bottom - h * (l - lo) / (hi - lo));
 		}
 		fprintf(f,
-		        "'/>\n<rect x='80' y='%d' width='12' height='3' fill='%s'/><text x='96' "
-		        "y='%d'>%s</text>\n",
-		        48 + 14 * s, col[s], 52 + 14 * s, lab[s]);
+		        "'/>\n<rect x='80' y='%.1f' width='12' height='3' fill='%s'/><text x='96' "
+		        "y='%.1f'>%s</text>\n",
+		        top + 8 + 14 * k, ser[k].colour, top + 12 + 14 * k, ser[k].label);
 	}
-	fprintf(f, "</svg>\n");
+}
+
+static double g_extract(const struct point *p)
+{
+	return p->extract_ms;
+}
+static double g_sum(const struct point *p)
+{
+	return p->sum_ms;
+}
+static double g_bound(const struct point *p)
+{
+	return p->bound_ms;
+}
+static double g_distinct(const struct point *p)
+{
+	return (double)p->distinct;
+}
+static double g_state(const struct point *p)
+{
+	return (double)p->heap / 1024.0;
+}
+
+static void svg_write(const char *path, const struct point *p, int np)
+{
+	static const struct series cost[3] = {
+	    {"extraction (MIME, tokens, hashing)", "#1f77b4", 0, g_extract},
+	    {"homomorphic sum", "#d62728", 0, g_sum},
+	    {"distinct buckets x mpz mulmod", "#2ca02c", 1, g_bound}};
+	static const struct series size[2] = {{"distinct buckets", "#9467bd", 0, g_distinct},
+	                                      {"per-message state, KiB", "#8c564b", 0, g_state}};
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return;
+	fprintf(f,
+	        "<svg xmlns='http://www.w3.org/2000/svg' width='520' height='540' "
+	        "font-family='sans-serif' font-size='11'>\n<rect width='520' height='540' "
+	        "fill='white'/>\n<text x='260' y='16' text-anchor='middle' font-size='13'>"
+	        "blindscore: cost per message vs message size (%u-bit key, test-split text)"
+	        "</text>\n",
+	        BITS);
+	svg_panel(f, 10, "CPU ms per message", -2, 4, cost, 3, p, np);
+	svg_panel(f, 270, "count", 0, 6, size, 2, p, np);
+	fprintf(f, "<text x='260' y='530' text-anchor='middle'>message size (bytes)</text>\n"
+	           "</svg>\n");
 	fclose(f);
 }
 

@@ -391,6 +391,95 @@ START_TEST(test_mm_mul)
 }
 END_TEST
 
+/* Chains of prepared operands, full forms and squarings against mpz; the
+ * batch preparation over several blocks; refusal of an operand sharing a
+ * factor with n. */
+START_TEST(test_mm_chain)
+{
+	enum { K = 600 }; /* more than one PREP_BLOCK */
+	enum bs_mm_impl impl;
+	enum bs_mont_impl mimpl;
+	mpz_t n, m, x, want, got;
+	bs_mm E;
+	bs_error err;
+
+	if (!engine_conf(_i, &impl, &mimpl))
+		return;
+	bs_mm_set_default(impl, mimpl);
+	mpz_inits(n, m, x, want, got, NULL);
+	mpz_urandomb(n, rs, 1024);
+	mpz_setbit(n, 1023);
+	mpz_setbit(n, 0);
+	mpz_nextprime(n, n); /* every operand below n^2 but not a multiple of n is a unit */
+	mpz_mul(m, n, n);
+	ck_assert_int_eq(bs_mm_init(&E, n, BS_MM_AUTO, &err), 0);
+	size_t sz = (size_t)E.size, stride = sz + 1;
+	mp_limb_t *v = calloc(K * stride, sizeof *v), *full = calloc(sz, sizeof *v),
+	          *mem = calloc(sz + (size_t)E.L, sizeof *v),
+	          *tp = calloc((size_t)bs_mm_scratch(&E), sizeof *v);
+	mpz_t *plain = calloc(K, sizeof *plain);
+	for (int i = 0; i < K; i++) {
+		mpz_init(plain[i]);
+		do
+			mpz_urandomm(plain[i], rs, m);
+		while (mpz_divisible_p(plain[i], n));
+		if (i == 1)
+			mpz_set_ui(plain[i], 1);
+		if (i == 2)
+			mpz_sub_ui(plain[i], m, 1);
+		memcpy(v + i * stride, mpz_limbs_read(plain[i]), mpz_size(plain[i]) * sizeof *v);
+	}
+	ck_assert_int_eq(bs_mm_prepare(&E, v, K, stride, 0, 1 + _i % 2, &err), 0);
+	for (int i = 0; i < K; i += 97) { /* prepared -> form -> plain round trip */
+		bs_mm_prepared_to_form(&E, full, v + i * stride, tp);
+		bs_mm_export(&E, got, full, tp);
+		ck_assert_msg(mpz_cmp(got, plain[i]) == 0, "%s operand %d", bs_mm_name(&E), i);
+	}
+	for (int round = 0; round < 4; round++) {
+		bs_mm_chain c;
+		bs_mm_chain_init(&c, mem, mem + sz);
+		bs_mm_chain_end(&E, &c, full, tp); /* empty product */
+		bs_mm_export(&E, got, full, tp);
+		ck_assert(mpz_cmp_ui(got, 1) == 0);
+		mpz_set_ui(want, 1);
+		for (int i = 0; i < K; i++) {
+			int op = (i + round) % 7;
+			if (op == 3 && round > 0) { /* a full operand */
+				mpz_urandomm(x, rs, m);
+				bs_mm_import(&E, full, x, tp);
+				bs_mm_chain_mul(&E, &c, full, tp);
+				mpz_mul(want, want, x);
+			} else if (op == 5 && round > 1) {
+				bs_mm_chain_sqr(&E, &c, tp);
+				mpz_mul(want, want, want);
+			} else {
+				bs_mm_chain_mul_prepared(&E, &c, v + i * stride, tp);
+				mpz_mul(want, want, plain[i]);
+			}
+			mpz_mod(want, want, m);
+		}
+		bs_mm_chain_end(&E, &c, c.x, tp); /* in place */
+		bs_mm_export(&E, got, c.x, tp);
+		ck_assert_msg(mpz_cmp(got, want) == 0, "%s round %d", bs_mm_name(&E), round);
+	}
+	/* a multiple of n cannot be prepared (n-adic: it has no inverse mod n) */
+	memset(v, 0, stride * sizeof *v);
+	memcpy(v, mpz_limbs_read(n), mpz_size(n) * sizeof *v);
+	if (E.impl == BS_MM_NADIC)
+		ck_assert_int_eq(bs_mm_prepare(&E, v, 3, stride, 0, 2, &err), -1);
+	for (int i = 0; i < K; i++)
+		mpz_clear(plain[i]);
+	free(plain);
+	free(v);
+	free(full);
+	free(mem);
+	free(tp);
+	bs_mm_clear(&E);
+	mpz_clears(n, m, x, want, got, NULL);
+	bs_mm_set_default(BS_MM_NADIC, BS_MONT_AUTO);
+}
+END_TEST
+
 static bs_seckey sk;
 static char dir[] = "/tmp/bs-engine-XXXXXX";
 
@@ -522,6 +611,7 @@ static Suite *engine_suite(void)
 	tcase_add_loop_test(tc, test_mont_mul, 0, BS_MONT_IMPLS);
 	tcase_add_loop_test(tc, test_mont_chain, 0, BS_MONT_IMPLS);
 	tcase_add_loop_test(tc, test_mm_mul, 0, NCONF);
+	tcase_add_loop_test(tc, test_mm_chain, 0, NCONF);
 	tcase_add_loop_test(tc, test_fixbase, 0, NCONF);
 	tcase_add_test(tc, test_djn_comb);
 	tcase_add_loop_test(tc, test_scorer_big, 0, NCONF);
