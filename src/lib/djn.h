@@ -1,6 +1,6 @@
 /*
  * djn.h - Damgard-Jurik-Nielsen randomizers hs^a mod n^2 from a fixed-base
- * comb table (fixbase.h) in Montgomery form (mont.h).
+ * comb table (fixbase.h) on the mulmod engine (mulmod.h).
  *
  * A randomizer is hs^a with a uniform in [0, 2^(bits/2)).  The table is
  * public data (built from hs only) and read-only after init, so threads may
@@ -8,14 +8,24 @@
  * model encryption use with it.  Sizes: bs_djn_table_bytes(); costs and
  * choices: fixbase.h and `make bench` (the window table).
  *
- * Defaults: the scorer's table is the fastest within BS_DJN_SCORER_BYTES (it
- * lives as long as the milter; at 3072 bits w = 12, 16 steps, ~141 products
- * per randomizer); bulk encryption picks within BS_DJN_BULK_BYTES the table
- * whose build plus one pow per ciphertext is cheapest.
+ * Defaults, from the table of memory against cost that `make bench` prints
+ * (item 3): the scorer's table is the fastest within BS_DJN_SCORER_BYTES (it
+ * lives as long as the milter; at 3072 bits w = 12, 16 steps: 128 products
+ * and 15 squarings per randomizer, about 95 mpz mulmods, against 256 products
+ * for the former w = 6 table of 12 MiB; 24 MiB is the knee: 48 MiB would save
+ * 7% of a randomizer, 4% of a message); bulk encryption picks within
+ * BS_DJN_BULK_BYTES the table whose build plus one pow per ciphertext is
+ * cheapest (2^18 buckets at 3072 bits: w = 15, 11 steps, 240 MiB).
  *
  * Side channel: lookups are indexed by the secret exponent's bits and zero
  * columns are skipped, so a local attacker who can observe the cache could
- * learn bits of a (see fixbase.h).
+ * learn bits of a (see fixbase.h).  In the milter that would undo one
+ * message's re-randomization; in model encryption the a_j are what hide the
+ * weights from the operator, so encrypt on a machine the operator cannot
+ * observe.  A constant-time variant would read a whole block per lookup
+ * (mpn_sec_tabselect): 3 MiB per product with these tables, over 10 times
+ * slower; a w = 4 table read in full, about 3 times slower (estimates; not
+ * built).
  */
 #ifndef BS_DJN_H
 #define BS_DJN_H

@@ -12,16 +12,19 @@
  *     divisions by n of 2L-limb numbers (the carry floor(x0 y0 / n) moves up a
  *     digit), where mpz_mul + mpz_mod does one 2L-limb product and one
  *     4L-by-2L division.  Documented GMP functions only (mpn_mul_n, mpn_sqr,
- *     mpn_tdiv_qr).  At 2048-4096 bits about 0.66-0.76 of mpz (make bench).
+ *     mpn_tdiv_qr).  At 2048-4096 bits 0.73-0.76 of mpz, and 0.62-0.64 for
+ *     a product by a prepared operand (below), which is most of the work
+ *     (make bench, item 1).
  *   BS_MM_MONT (+ a REDC, mont.h): Montgomery form xR mod n^2; kept as the
- *     cross-check and for the benchmark's comparison (0.81-0.88 of mpz).
+ *     cross-check and for the benchmark's comparison (0.79-0.93 of mpz:
+ *     its REDC costs about 1.5 products).
  *
  * Contract: inputs are forms of residues below n^2; outputs are canonical
  * (equal values have equal limbs); the output may alias an input; `tp` is
  * scratch of bs_mm_scratch(E) limbs owned by the calling thread (the
- * functions use its first 10L + 16; callers may keep their own data beyond).  Read-only
- * after init, shared by threads.  Not constant-time (GMP's division and Toom
- * products branch on data).
+ * functions use its first BS_MM_TP_USED(E); callers may keep data beyond).
+ * Read-only after init, shared by threads.  Not constant-time (GMP's
+ * division and Toom products branch on data).
  */
 #ifndef BS_MULMOD_H
 #define BS_MULMOD_H

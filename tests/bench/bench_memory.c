@@ -218,7 +218,7 @@ static void svg_write(const char *path, const struct point *p, int np)
 	        "<svg xmlns='http://www.w3.org/2000/svg' width='520' height='540' "
 	        "font-family='sans-serif' font-size='11'>\n<rect width='520' height='540' "
 	        "fill='white'/>\n<text x='260' y='16' text-anchor='middle' font-size='13'>"
-	        "blindscore: cost per message vs message size (%u-bit key, test-split text)"
+	        "blindscore: cost per message vs message size (%u-bit key)"
 	        "</text>\n",
 	        BITS);
 	svg_panel(f, 10, "CPU ms per message", -2, 4, cost, 3, p, np);
