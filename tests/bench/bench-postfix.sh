@@ -5,26 +5,48 @@
 # tests/bench/noop-milter burning blindscore's engine CPU per message at EOM.
 #
 # Usage: sh bench-postfix.sh BUILDDIR SRCDIR JSONFILE   (as root; make bench)
-# Skips (exit 0, with a message) without root or Postfix.
+# Skips (exit 0, with a message) without root, Postfix or python3.
 #
+#  0. Everything (Postfix's queue, smtp-sink's dumps, the spools) lives in a
+#     work directory on tmpfs (/dev/shm) when there is one, else in $TMPDIR:
+#     on a root file system without a journal ext4 scans the recently deleted
+#     inodes on every file creation (recently_deleted()), and a queue file
+#     plus a sink dump per message made bare Postfix ~1.5x slower there and
+#     dependent on how many files the previous rounds deleted.
+#     BENCH_PF_TMPDIR overrides the place; the file system type is printed.
 #  1. Offline engine cost: blindscore-score --encrypt (3072-bit key, the demo
-#     model) over N copies of the workload message minus over a few copies:
-#     CPU seconds (/usr/bin/time %U+%S) per message.  Model and key are
-#     cached in BUILDDIR/bench-cache (encryption takes minutes).
+#     model) over N_BIG copies of the workload message minus over N_SMALL
+#     copies, CPU time of the child from getrusage (microseconds), so key and
+#     model loading cancel out; median of 3 pairs.  Model and key are cached
+#     in BUILDDIR/bench-cache (encryption takes minutes).
 #  2. Throughput: one Postfix, one smtpd listener per variant (-o smtpd_milters):
-#     bare, blindscore (unix socket), noop-0 (no CPU) and burner (noop-milter
+#     bare, blindscore (unix socket), noop0 (no CPU) and burner (noop-milter
 #     burning the offline CPU per message).  Each round sends $MSGS 4 kB
 #     messages with smtp-source, $SESS sessions, one connection per message;
-#     a round ends when smtp-sink holds them all and the queue is empty; its
-#     time runs from smtp-source's start to the last dump file's mtime.  The
-#     variants alternate (order rotated) for $ROUNDS rounds; medians reported.
-#  3. Milter CPU per message: /proc/PID/stat utime+stime over the rounds.
+#     its time runs from smtp-source's start to the last dump file's mtime at
+#     the sink.  The variants alternate (order rotated) for $ROUNDS rounds;
+#     medians reported.  Per round the CPU of every part of the path is read
+#     from /proc: Postfix (master + its live children + its reaped children),
+#     smtp-source (getrusage), smtp-sink, the variant's milter, and the whole
+#     machine (/proc/stat), so the report shows Postfix's own CPU per message,
+#     the milter's, the share of the 2 cores other processes took during the
+#     rounds, and the throughput the path's CPU per message allows on all
+#     cores (ncpu / CPU per message: the figure to hold against the anchors
+#     when the machine is shared).
+#  3. Milter CPU per message over the saturated rounds and over the
+#     one-session phase; ratio to the offline CPU per message (issue 6:
+#     <= 1.15); libmilter's own cost is noop0's CPU per message.
 #  4. One-session latency: a Python smtplib client sending one message at a
 #     time, interleaving the variants, blindscore also over an inet socket
 #     (a second milter instance): p50/p99 of the whole transaction and of the
 #     end-of-data -> 250 step (EOM).
+#  5. Paced (open-loop) latency: blindscore at 25 %, 50 % and 90 % of its
+#     measured capacity (the median of its rounds): messages started on a
+#     fixed schedule whatever the replies (at most 64 in flight), p50/p99 of
+#     EOM and of the whole transaction, the rate achieved.
 # Environment: BENCH_PF_ROUNDS (5), BENCH_PF_MSGS (400), BENCH_PF_SESS (10),
-# BENCH_PF_LAT (150 messages per variant).
+# BENCH_PF_LAT (150 messages per variant), BENCH_PF_PACE ("25 50 90"),
+# BENCH_PF_PACE_SECS (6 s per level), BENCH_PF_TMPDIR.
 set -u
 B=${1:?usage: bench-postfix.sh BUILDDIR SRCDIR JSONFILE}
 S=${2:?usage: bench-postfix.sh BUILDDIR SRCDIR JSONFILE}
@@ -34,6 +56,8 @@ ROUNDS=${BENCH_PF_ROUNDS:-5}
 MSGS=${BENCH_PF_MSGS:-400}
 SESS=${BENCH_PF_SESS:-10}
 LATN=${BENCH_PF_LAT:-150}
+PACE=${BENCH_PF_PACE:-25 50 90}
+PACE_SECS=${BENCH_PF_PACE_SECS:-6}
 BITS=3072
 
 skip() {
@@ -53,12 +77,12 @@ for c in postfix postconf postqueue smtp-sink smtp-source; do
 done
 PY=/usr/bin/python3
 [ -x $PY ] || skip "python3 not found"
-[ -x /usr/bin/time ] || skip "/usr/bin/time not found (Debian package time)"
 T=$B/src/tools
 MILTER=$B/src/milter/blindscore-milter
 NOOP=$B/tests/bench/noop-milter
 [ -x "$MILTER" ] && [ -x "$T/blindscore-score" ] || die "build blindscore first (make)"
 [ -x "$NOOP" ] || make -C "$B" tests/bench/noop-milter >/dev/null || die "cannot build noop-milter"
+NCPU=$(nproc)
 
 # ------------------------------------------------------------ key and model
 cache=$B/bench-cache
@@ -80,9 +104,16 @@ if [ ! -s "$em" ] || [ "$em" -ot "$key.pub" ] || [ "$em" -ot "$model" ] ||
 fi
 chmod 644 "$em" "$key.pub"
 
-W=$(mktemp -d /tmp/bs-bench-postfix.XXXXXX) || die "mktemp"
+# ------------------------------------------------------------ work directory
+base=${BENCH_PF_TMPDIR:-}
+if [ -z "$base" ]; then
+	base=${TMPDIR:-/tmp}
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && [ -w /dev/shm ] && base=/dev/shm
+fi
+W=$(mktemp -d "$base/bs-bench-postfix.XXXXXX") || die "mktemp in $base"
 chmod 755 "$W"
 trap 'rm -rf "$W"' EXIT
+echo "work directory $W ($(stat -f -c %T "$W"); Postfix queue, sink dumps and spools)"
 
 # ------------------------------------------------------------ the message
 # 4 kB: the bodies of the bundled samples, repeated to 4096 bytes.
@@ -101,11 +132,90 @@ awk -v max=4096 -v hl="$(wc -c <"$W/head")" '{ l[n++] = $0 }
 cat "$W/head" "$W/body" >"$MSG"
 msg_bytes=$(wc -c <"$MSG")
 
+# ------------------------------------------------------------ helpers (Python)
+# cpu.py MASTER_PID PID...: CPU seconds of Postfix (master, its reaped
+# children, its live children), of each PID (0 when gone), then the machine's
+# busy and total CPU seconds (/proc/stat), on one line.
+cat >"$W/cpu.py" <<'EOF'
+import os, sys
+HZ = os.sysconf('SC_CLK_TCK')
+def fields(pid):
+    try:
+        with open('/proc/%s/stat' % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    return s[s.rindex(')') + 2:].split()
+def cpu(pid, reaped=False):
+    r = fields(pid)
+    if r is None:
+        return 0
+    return int(r[11]) + int(r[12]) + (int(r[13]) + int(r[14]) if reaped else 0)
+master = sys.argv[1]
+pf = cpu(master, True)
+for p in os.listdir('/proc'):
+    if p.isdigit():
+        r = fields(p)
+        if r is not None and r[1] == master:
+            pf += int(r[11]) + int(r[12])
+with open('/proc/stat') as f:
+    t = [int(x) for x in f.readline().split()[1:]]
+busy = sum(t) - t[3] - t[4]  # all but idle and iowait
+print(' '.join('%.2f' % (v / HZ) for v in [pf] + [cpu(p) for p in sys.argv[2:]] + [busy, sum(t)]))
+EOF
+# round.py NAME PORT MSGS SESS MSG SINK LOG CONF MASTER_PID MILTER_PID:
+# one throughput round; prints "NAME msgs/s postfix_s source_s sink_s
+# milter_s busy_s total_s" (CPU seconds over the round).
+cat >"$W/round.py" <<'EOF'
+import os, resource, subprocess, sys, time
+name, port, msgs, sess, msg, sink, log, conf, master, milter, sinkpid = sys.argv[1:12]
+msgs = int(msgs)
+here = os.path.dirname(sys.argv[0])
+def snap():
+    out = subprocess.run([sys.executable, os.path.join(here, 'cpu.py'), master, milter, sinkpid],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return [float(x) for x in out]
+def sent():
+    with open(log, 'rb') as f:
+        return f.read().count(b' status=sent ')
+for e in os.scandir(sink):
+    if e.name.startswith('m.'):
+        os.unlink(e.path)
+sent0 = sent()
+c0 = snap()
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+t0 = time.time()
+p = subprocess.run(['smtp-source', '-s', sess, '-m', str(msgs), '-F', msg, '-f', 'alice@example.org',
+                    '-t', 'bob@example.net', '-M', 'client.example.org', '127.0.0.1:' + port],
+                   capture_output=True, text=True)
+r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+if p.returncode:
+    sys.exit('smtp-source (%s): %s' % (name, (p.stdout + p.stderr)[-300:]))
+deadline = time.time() + 120
+while True:
+    dumps = [e for e in os.scandir(sink) if e.name.startswith('m.')]
+    if len(dumps) >= msgs:
+        break
+    if time.time() > deadline:
+        sys.exit('%s: only %d of %d messages at the sink' % (name, len(dumps), msgs))
+    time.sleep(0.02)
+t1 = max(e.stat().st_mtime for e in dumps)
+while sent() < sent0 + msgs or b'Mail queue is empty' not in subprocess.run(
+        ['postqueue', '-c', conf, '-p'], capture_output=True).stdout:
+    if time.time() > deadline + 60:
+        sys.exit('%s: not every message was delivered' % name)
+    time.sleep(0.1)
+c1 = snap()
+src = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+d = [b - a for a, b in zip(c0, c1)]
+print('%s %.2f %.3f %.3f %.3f %.3f %.3f %.3f' % (name, msgs / (t1 - t0), d[0], src, d[2], d[1], d[3], d[4]))
+EOF
+
 # ------------------------------------------------------------ offline CPU
 # CPU per message of blindscore-score --encrypt: (N_BIG - N_SMALL) copies'
-# difference, so key and model loading cancel out; median of 3 pairs.
-N_SMALL=20
-N_BIG=320
+# difference of the child's getrusage CPU time; median of 3 pairs.
+N_SMALL=50
+N_BIG=450
 mkdir "$W/small" "$W/big"
 i=0
 while [ $i -lt $N_BIG ]; do
@@ -113,24 +223,34 @@ while [ $i -lt $N_BIG ]; do
 	[ $i -lt $N_SMALL ] && cp "$MSG" "$W/small/m$i.eml"
 	i=$((i + 1))
 done
-offcpu() {
-	rm -f "$W/off.spool"
-	/usr/bin/time -f '%U %S' -o "$W/time.out" "$T/blindscore-score" --encrypt -k "$key.pub" \
-		-m "$em" -o "$W/off.spool" "$1" >/dev/null 2>"$W/score.err" ||
-		die "blindscore-score --encrypt: $(cat "$W/score.err")"
-	awk '{ print $1 + $2 }' "$W/time.out"
-}
-off_list=
-for r in 1 2 3; do
-	cs=$(offcpu "$W/small")
-	cb=$(offcpu "$W/big")
-	off_list="$off_list $(echo "$cs $cb" | awk -v n=$((N_BIG - N_SMALL)) '{ printf "%.6f", ($2 - $1) / n }')"
-done
-off_s=$(echo $off_list | tr ' ' '\n' | sort -g | sed -n 2p)
+cat >"$W/offline.py" <<'EOF'
+import os, resource, subprocess, sys
+score, key, em, spool, small, big, ns, nb = sys.argv[1:9]
+def run(d):
+    if os.path.exists(spool):
+        os.unlink(spool)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run([score, '--encrypt', '-k', key, '-m', em, '-o', spool, d],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode:
+        sys.exit('blindscore-score --encrypt: ' + p.stderr[-300:])
+    return (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+pairs = []
+for r in range(3):
+    s = run(small)
+    b = run(big)
+    pairs.append((b - s) / (int(nb) - int(ns)))
+print('%.6f %s' % (sorted(pairs)[1], ' '.join('%.3f' % (p * 1000) for p in pairs)))
+EOF
+off_out=$($PY "$W/offline.py" "$T/blindscore-score" "$key.pub" "$em" "$W/off.spool" \
+	"$W/small" "$W/big" $N_SMALL $N_BIG) || die "offline scoring failed"
+off_s=${off_out%% *}
 burn_us=$(echo "$off_s" | awk '{ printf "%d", $1 * 1e6 + 0.5 }')
 echo "offline engine CPU per message: $(echo "$off_s" | awk '{ printf "%.3f", $1 * 1000 }') ms" \
-	"(blindscore-score --encrypt, $BITS-bit key, $msg_bytes-byte message; pairs:" \
-	"$(echo $off_list | awk '{ for (i = 1; i <= NF; i++) printf " %.3f", $i * 1000 }') ms)"
+	"(blindscore-score --encrypt, $BITS-bit key, $msg_bytes-byte message, getrusage over" \
+	"$N_BIG - $N_SMALL messages; pairs: ${off_out#* } ms)"
+rm -rf "$W/small" "$W/big" "$W/off.spool"
 
 # ------------------------------------------------------------ Postfix
 BSPF_CONTRIB=$S/contrib
@@ -184,34 +304,18 @@ all_listening() {
 }
 bspf_wait_for 'all_listening $P_BARE $P_NOOP0 $P_BURN $P_INET' 100 ||
 	die "the benchmark's smtpd listeners did not start: $(tail -n 3 "$BSPF_LOG")"
+MASTER_PID=$(sed 1q "$BSPF_QUEUE/pid/master.pid" | tr -d ' ')
 
 # ------------------------------------------------------------ throughput
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 HZ=$(getconf CLK_TCK)
-now_s() {
-	date +%s.%N
-}
 
-# round NAME PORT: send $MSGS messages; "NAME rate" into rounds.txt.
+# round NAME PORT MILTER_PID: send $MSGS messages; a line into rounds.txt.
 round() {
-	find "$BSPF_SINK" -type f -name 'm.*' -delete
-	_sent0=$(bspf_sent_count)
-	_c0=$(cpu_ticks "$BSPF_MILTER_PID")
-	_b0=$(cpu_ticks "$BURN_PID")
-	_t0=$(now_s)
-	smtp-source -s "$SESS" -m "$MSGS" -F "$MSG" -f alice@example.org -t bob@example.net \
-		-M client.example.org "127.0.0.1:$2" >"$W/source.out" 2>&1 ||
-		die "smtp-source ($1): $(tail -n 3 "$W/source.out")"
-	bspf_wait_for '[ "$(ls -f "$BSPF_SINK" | grep -c "^m\.")" -ge $MSGS ]' 1200 ||
-		die "$1: only $(ls -f "$BSPF_SINK" | grep -c '^m\.') of $MSGS messages at the sink"
-	_t1=$(find "$BSPF_SINK" -type f -name 'm.*' -printf '%T@\n' | sort -g | tail -n 1)
-	bspf_wait_delivered $((_sent0 + MSGS)) 60 || die "$1: not every message was delivered"
-	_c1=$(cpu_ticks "$BSPF_MILTER_PID")
-	_b1=$(cpu_ticks "$BURN_PID")
-	echo "$1 $(echo "$_t0 $_t1" | awk -v n="$MSGS" '{ printf "%.2f", n / ($2 - $1) }') $((_c1 - _c0)) $((_b1 - _b0))" \
-		>>"$W/rounds.txt"
+	$PY "$W/round.py" "$1" "$2" "$MSGS" "$SESS" "$MSG" "$BSPF_SINK" "$BSPF_LOG" "$BSPF_CONF" \
+		"$MASTER_PID" "$3" "$BSPF_SINK_PID" >>"$W/rounds.txt" || die "round $1 failed"
 	sleep 0.5
 }
 
@@ -219,17 +323,25 @@ round() {
 MSGS_SAVE=$MSGS
 WARM=40
 MSGS=$WARM
-for v in bare:$P_BARE blindscore:$P_BS noop0:$P_NOOP0 burner:$P_BURN; do
-	round "${v%%:*}" "${v#*:}"
+for v in bare:$P_BARE:0 blindscore:$P_BS:$BSPF_MILTER_PID noop0:$P_NOOP0:$NOOP0_PID \
+	burner:$P_BURN:$BURN_PID; do
+	IFS=: read -r _n _p _m <<EOF
+$v
+EOF
+	round "$_n" "$_p" "$_m"
 done
 MSGS=$MSGS_SAVE
 : >"$W/rounds.txt"
 t_start=$(date +%s)
 r=0
-set -- bare:$P_BARE blindscore:$P_BS noop0:$P_NOOP0 burner:$P_BURN
+set -- bare:$P_BARE:0 blindscore:$P_BS:$BSPF_MILTER_PID noop0:$P_NOOP0:$NOOP0_PID \
+	burner:$P_BURN:$BURN_PID
 while [ $r -lt "$ROUNDS" ]; do
 	for v in "$@"; do
-		round "${v%%:*}" "${v#*:}"
+		IFS=: read -r _n _p _m <<EOF
+$v
+EOF
+		round "$_n" "$_p" "$_m"
 	done
 	set -- "$2" "$3" "$4" "$1" # rotate the order
 	r=$((r + 1))
@@ -237,6 +349,8 @@ done
 t_rounds=$(($(date +%s) - t_start))
 grep -q 'milter-reject\|status=deferred\|status=bounced' "$BSPF_LOG" &&
 	die "deferred or rejected mail in $BSPF_LOG"
+cap=$(awk '$1 == "blindscore" { print $2 }' "$W/rounds.txt" | sort -g |
+	awk '{ a[NR] = $1 } END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
 
 # ------------------------------------------------------------ latency
 cat >"$W/lat.py" <<'EOF'
@@ -274,13 +388,93 @@ for name, _ in vs:
         sum(tot[name]) / n, q(tot[name], .5), q(tot[name], .99), q(eom[name], .5), q(eom[name], .99)))
 EOF
 sent0=$(bspf_sent_count)
+l_bs0=$(cpu_ticks "$BSPF_MILTER_PID")
+l_noop0=$(cpu_ticks "$NOOP0_PID")
 $PY "$W/lat.py" "$MSG" "$LATN" bare:$P_BARE blindscore:$P_BS blindscore-inet:$P_INET \
 	noop0:$P_NOOP0 burner:$P_BURN >"$W/lat.txt" 2>"$W/lat.err" ||
 	die "latency client: $(tail -n 3 "$W/lat.err")"
 bspf_wait_delivered $((sent0 + 5 * LATN)) 60 || die "latency messages not delivered"
+l_bs=$(($(cpu_ticks "$BSPF_MILTER_PID") - l_bs0))
+l_noop=$(($(cpu_ticks "$NOOP0_PID") - l_noop0))
+
+# ------------------------------------------------------------ paced latency
+# paced.py PORT RATE SECONDS MSG: open loop, message k starts at k / RATE
+# (at most 64 in flight); prints "sent achieved_rate late eom_p50 eom_p99
+# tot_p50 tot_p99" (late: started > 50 ms after its slot).
+cat >"$W/paced.py" <<'EOF'
+import re, smtplib, sys, threading, time
+port, rate, secs, path = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+msg = open(path, 'rb').read().replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+msg = re.sub(rb'(?m)^\.', b'..', msg) + b'.\r\n'
+n = max(30, min(600, int(rate * secs)))
+slots = threading.BoundedSemaphore(64)
+lock = threading.Lock()
+eom, tot, errs = [], [], []
+late = 0
+def one():
+    try:
+        t0 = time.perf_counter()
+        s = smtplib.SMTP('127.0.0.1', port, local_hostname='client.example.org', timeout=60)
+        s.ehlo()
+        s.mail('alice@example.org')
+        s.rcpt('bob@example.net')
+        s.putcmd('data')
+        code, _ = s.getreply()
+        if code != 354:
+            raise RuntimeError('DATA %d' % code)
+        s.send(msg)
+        t1 = time.perf_counter()
+        code, _ = s.getreply()
+        t2 = time.perf_counter()
+        if code != 250:
+            raise RuntimeError('end of data %d' % code)
+        s.quit()
+        t3 = time.perf_counter()
+        with lock:
+            eom.append((t2 - t1) * 1000)
+            tot.append((t3 - t0) * 1000)
+    except Exception as e:
+        with lock:
+            errs.append(str(e))
+    finally:
+        slots.release()
+start = time.perf_counter()
+threads = []
+for k in range(n):
+    d = start + k / rate - time.perf_counter()
+    if d > 0:
+        time.sleep(d)
+    slots.acquire()
+    if time.perf_counter() - (start + k / rate) > 0.05:
+        late += 1
+    t = threading.Thread(target=one)
+    t.start()
+    threads.append(t)
+for t in threads:
+    t.join()
+span = time.perf_counter() - start
+if errs:
+    sys.exit('%d errors, first: %s' % (len(errs), errs[0]))
+def q(a, p):
+    a = sorted(a)
+    return a[min(len(a) - 1, int(p * len(a)))]
+print('%d %.2f %d %.3f %.3f %.3f %.3f' % (n, n / span, late, q(eom, .5), q(eom, .99), q(tot, .5), q(tot, .99)))
+EOF
+: >"$W/paced.txt"
+paced_n=0
+for pct in $PACE; do
+	rate=$(echo "$cap $pct" | awk '{ printf "%.3f", $1 * $2 / 100 }')
+	sent0=$(bspf_sent_count)
+	out=$($PY "$W/paced.py" "$P_BS" "$rate" "$PACE_SECS" "$MSG" 2>"$W/paced.err") ||
+		die "paced client at $pct %: $(tail -n 3 "$W/paced.err")"
+	n=${out%% *}
+	paced_n=$((paced_n + n))
+	bspf_wait_delivered $((sent0 + n)) 60 || die "paced messages not delivered"
+	echo "$pct $rate $out" >>"$W/paced.txt"
+done
 
 # ------------------------------------------------------------ milter counters
-want_scored=$((WARM + ROUNDS * MSGS + LATN))
+want_scored=$((WARM + ROUNDS * MSGS + LATN + paced_n))
 bspf_stop
 scored=$(grep 'counters (exit)' "$BSPF_MLOG" | sed -n 's/.* scored=\([0-9]*\).*/\1/p')
 grep -q 'counters (exit):.* tempfailed=0 ' "$BSPF_MLOG" ||
@@ -292,31 +486,58 @@ grep -q 'counters (exit):.* tempfailed=0 ' "$BSPF_MLOG" ||
 load=$(cut -d' ' -f1 /proc/loadavg)
 awk -v off="$off_s" -v hz="$HZ" -v msgs="$MSGS" -v rounds="$ROUNDS" -v sess="$SESS" \
 	-v burn="$burn_us" -v bytes="$msg_bytes" -v load="$load" -v json="$JSON" -v bits=$BITS \
-	-v latf="$W/lat.txt" -v secs="$t_rounds" '
-function median(name,   k, i, j, t, a) {
-	k = 0; for (i = 1; i <= nr[name]; i++) a[++k] = rate[name, i]
-	for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	-v latf="$W/lat.txt" -v pacef="$W/paced.txt" -v secs="$t_rounds" -v ncpu="$NCPU" \
+	-v l_bs="$l_bs" -v l_noop="$l_noop" -v latn="$LATN" -v cap="$cap" '
+function med(name, k,   n, i, j, t, a) {
+	n = 0; for (i = 1; i <= nr[name]; i++) a[++n] = v[name, i, k]
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-{ n = ++nr[$1]; rate[$1, n] = $2; all[$1] = all[$1] " " $2; cpu_bs[$1] += $3; cpu_burn[$1] += $4 }
+# fields: 1 name, 2 msgs/s, 3 postfix_s, 4 source_s, 5 sink_s, 6 milter_s, 7 busy_s, 8 total_s
+{
+	n = ++nr[$1]; all[$1] = all[$1] " " $2
+	v[$1, n, "rate"] = $2
+	v[$1, n, "pf"] = $3 * 1000 / msgs
+	v[$1, n, "mil"] = $6 * 1000 / msgs
+	v[$1, n, "path"] = ($3 + $4 + $5 + $6) * 1000 / msgs
+	v[$1, n, "others"] = ($7 - $3 - $4 - $5 - $6) / $8
+	v[$1, n, "est"] = ncpu * 1000 / v[$1, n, "path"]
+	milsum[$1] += $6
+}
 END {
 	split("bare blindscore noop0 burner", V, " ")
-	for (i = 1; i <= 4; i++) med[V[i]] = median(V[i])
-	bs_ms = cpu_bs["blindscore"] / hz * 1000 / (nr["blindscore"] * msgs)
-	bu_ms = cpu_burn["burner"] / hz * 1000 / (nr["burner"] * msgs)
+	for (i = 1; i <= 4; i++) {
+		x = V[i]; rate[x] = med(x, "rate"); pf[x] = med(x, "pf"); path[x] = med(x, "path")
+		oth[x] = med(x, "others"); est[x] = med(x, "est"); mil[x] = milsum[x] * 1000 / (nr[x] * msgs)
+	}
+	bs_ms = mil["blindscore"]; noop_ms = mil["noop0"]; bu_ms = mil["burner"]
 	while ((getline l < latf) > 0) { split(l, f, " "); lat[f[1]] = l }
 	printf "4 kB messages (%d bytes), %d per round, %d sessions, one connection per message; %d rounds" \
-		" per variant, interleaved (%d s); %d-bit key; load average %s\n", bytes, msgs, sess, rounds, secs, bits, load
-	printf "%-12s %10s %9s %9s %10s  %s\n", "variant", "msgs/s", "vs_bare", "milterCPU", "burn_us", "rounds (msgs/s)"
-	printf "%-12s %10.1f %9.3f %9s %10s  %s\n", "bare", med["bare"], 1, "-", "-", all["bare"]
-	printf "%-12s %10.1f %9.3f %7.3fms %10s  %s\n", "blindscore", med["blindscore"], med["blindscore"] / med["bare"], bs_ms, "-", all["blindscore"]
-	printf "%-12s %10.1f %9.3f %9s %10d  %s\n", "noop0", med["noop0"], med["noop0"] / med["bare"], "-", 0, all["noop0"]
-	printf "%-12s %10.1f %9.3f %7.3fms %10d  %s\n", "burner", med["burner"], med["burner"] / med["bare"], bu_ms, burn, all["burner"]
-	r_burn = med["blindscore"] / med["burner"]; r_cpu = bs_ms / (off * 1000)
-	printf "blindscore / burner throughput %.3f (target >= 0.95: %s); blindscore >= 300 msgs/s: %s\n",
-		r_burn, (r_burn >= 0.95 ? "pass" : "MISS"), (med["blindscore"] >= 300 ? "pass" : "MISS")
-	printf "milter CPU per message %.3f ms / offline %.3f ms = %.3f (target <= 1.15: %s)\n",
-		bs_ms, off * 1000, r_cpu, (r_cpu <= 1.15 ? "pass" : "MISS")
+		" per variant, interleaved (%d s); %d-bit key; %d CPUs; load average %s\n", bytes, msgs, sess, rounds, secs, bits, ncpu, load
+	printf "%-11s %8s %8s %9s %9s %9s %8s %9s  %s\n", "variant", "msgs/s", "vs_bare", "postfix", "milter", "path", "others",
+		"all_cpus", "rounds (msgs/s)"
+	printf "%-11s %8s %8s %9s %9s %9s %8s %9s\n", "", "", "", "ms/msg", "ms/msg", "ms/msg", "%cpu", "msgs/s"
+	for (i = 1; i <= 4; i++) {
+		x = V[i]
+		printf "%-11s %8.1f %8.3f %9.3f %9s %9.3f %8.1f %9.0f  %s\n", x, rate[x], rate[x] / rate["bare"], pf[x],
+			(x == "bare" ? "-" : sprintf("%.3f", mil[x])), path[x], oth[x] * 100, est[x], all[x]
+	}
+	printf "postfix: master and every Postfix daemon; milter: the variant'"'"'s milter process; path: postfix +\n" \
+		"smtp-source + smtp-sink + milter; others: CPU taken by other processes during the rounds;\n" \
+		"all_cpus: %d CPUs / path CPU per message (the rate if the path had every CPU to itself).\n", ncpu
+	r_burn = rate["blindscore"] / rate["burner"]; r_cpu = bs_ms / (off * 1000)
+	lib = noop_ms; own = bs_ms - off * 1000 - lib
+	printf "blindscore / burner throughput %.3f (target >= 0.95: %s); blindscore >= 300 msgs/s: %s (%.1f; on all CPUs %.0f)\n",
+		r_burn, (r_burn >= 0.95 ? "pass" : "MISS"), (rate["blindscore"] >= 300 ? "pass" : "MISS"), rate["blindscore"], est["blindscore"]
+	printf "milter CPU per message (process CPU over its rounds / messages): %.3f ms; offline %.3f ms;" \
+		" ratio %.3f (target <= 1.15: %s)\n", bs_ms, off * 1000, r_cpu, (r_cpu <= 1.15 ? "pass" : "MISS")
+	printf "  libmilter and its syscalls (noop0 process CPU per message): %.3f ms; burner %.3f ms for %.3f ms of burn" \
+		" (+%.3f)\n", lib, bu_ms, burn / 1000, bu_ms - burn / 1000
+	printf "  milter = offline %.3f + libmilter %.3f + the rest %+.3f ms; (milter - libmilter) / offline = %.3f\n",
+		off * 1000, lib, own, (bs_ms - lib) / (off * 1000)
+	l_bs_ms = l_bs / hz * 1000 / latn; l_noop_ms = l_noop / hz * 1000 / latn
+	printf "  one session at a time (latency phase): milter %.3f ms/msg (ratio %.3f), noop0 %.3f ms/msg\n",
+		l_bs_ms, l_bs_ms / (off * 1000), l_noop_ms
 	printf "\none session, one message at a time (Python smtplib), ms:\n"
 	printf "%-16s %6s %8s %8s %8s %8s %8s\n", "variant", "n", "mean", "p50", "p99", "eom_p50", "eom_p99"
 	split("bare blindscore blindscore-inet noop0 burner", L, " ")
@@ -324,18 +545,36 @@ END {
 		nl[L[i]] = f[2]; lmean[L[i]] = f[3]; l50[L[i]] = f[4]; l99[L[i]] = f[5]; e50[L[i]] = f[6]; e99[L[i]] = f[7] }
 	d = l50["blindscore-inet"] - l50["blindscore"]
 	printf "inet - unix (p50): %+.2f ms (target: within a few ms)\n", d
-	printf "{\"bench\":\"postfix\",\"bits\":%d,\"msg_bytes\":%d,\"msgs_per_round\":%d,\"sessions\":%d,\"rounds\":%d," \
+	printf "\nblindscore, paced open loop (capacity %.1f msgs/s = median of its rounds), ms:\n", cap
+	printf "%5s %9s %9s %5s %5s %8s %8s %8s %8s\n", "load", "target/s", "achieved", "n", "late", "eom_p50", "eom_p99", "p50", "p99"
+	np = 0
+	while ((getline l < pacef) > 0) {
+		split(l, f, " "); np++
+		printf "%4d%% %9.1f %9.1f %5d %5d %8.2f %8.2f %8.2f %8.2f\n", f[1], f[2], f[4], f[3], f[5], f[6], f[7], f[8], f[9]
+		pj[np] = sprintf("{\"bench\":\"postfix_paced\",\"variant\":\"blindscore\",\"capacity_mps\":%.2f,\"load_pct\":%d," \
+			"\"target_mps\":%.2f,\"achieved_mps\":%.2f,\"n\":%d,\"late\":%d,\"eom_p50_ms\":%.3f,\"eom_p99_ms\":%.3f," \
+			"\"p50_ms\":%.3f,\"p99_ms\":%.3f}", cap, f[1], f[2], f[4], f[3], f[5], f[6], f[7], f[8], f[9])
+	}
+	printf "{\"bench\":\"postfix\",\"bits\":%d,\"msg_bytes\":%d,\"msgs_per_round\":%d,\"sessions\":%d,\"rounds\":%d,\"ncpu\":%d," \
 		"\"bare_mps\":%.2f,\"blindscore_mps\":%.2f,\"noop0_mps\":%.2f,\"burner_mps\":%.2f,\"burn_us\":%d," \
 		"\"blindscore_over_bare\":%.4f,\"blindscore_over_burner\":%.4f,\"target_over_burner\":0.95,\"pass_over_burner\":%s," \
 		"\"pass_300\":%s,\"milter_cpu_ms\":%.4f,\"offline_cpu_ms\":%.4f,\"milter_over_offline\":%.4f," \
-		"\"target_over_offline\":1.15,\"pass_over_offline\":%s,\"loadavg\":%s}\n",
-		bits, bytes, msgs, sess, rounds, med["bare"], med["blindscore"], med["noop0"], med["burner"], burn,
-		med["blindscore"] / med["bare"], r_burn, (r_burn >= 0.95 ? "true" : "false"),
-		(med["blindscore"] >= 300 ? "true" : "false"), bs_ms, off * 1000, r_cpu,
-		(r_cpu <= 1.15 ? "true" : "false"), load >> json
+		"\"target_over_offline\":1.15,\"pass_over_offline\":%s,\"libmilter_cpu_ms\":%.4f,\"burner_cpu_ms\":%.4f," \
+		"\"milter_minus_libmilter_over_offline\":%.4f,\"milter_cpu_ms_one_session\":%.4f,\"noop0_cpu_ms_one_session\":%.4f," \
+		"\"postfix_cpu_ms_bare\":%.4f,\"path_cpu_ms_bare\":%.4f,\"path_cpu_ms_blindscore\":%.4f,\"path_cpu_ms_burner\":%.4f," \
+		"\"all_cpus_mps_bare\":%.1f,\"all_cpus_mps_blindscore\":%.1f,\"all_cpus_mps_noop0\":%.1f,\"all_cpus_mps_burner\":%.1f," \
+		"\"others_cpu_share\":%.4f,\"loadavg\":%s}\n",
+		bits, bytes, msgs, sess, rounds, ncpu, rate["bare"], rate["blindscore"], rate["noop0"], rate["burner"], burn,
+		rate["blindscore"] / rate["bare"], r_burn, (r_burn >= 0.95 ? "true" : "false"),
+		(rate["blindscore"] >= 300 ? "true" : "false"), bs_ms, off * 1000, r_cpu,
+		(r_cpu <= 1.15 ? "true" : "false"), lib, bu_ms, (bs_ms - lib) / (off * 1000), l_bs_ms, l_noop_ms,
+		pf["bare"], path["bare"], path["blindscore"], path["burner"], est["bare"], est["blindscore"], est["noop0"],
+		est["burner"], (oth["bare"] + oth["blindscore"] + oth["noop0"] + oth["burner"]) / 4, load >> json
 	for (i = 1; i <= 5; i++)
 		printf "{\"bench\":\"postfix_latency\",\"variant\":\"%s\",\"sessions\":1,\"n\":%d,\"mean_ms\":%.3f," \
 			"\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"eom_p50_ms\":%.3f,\"eom_p99_ms\":%.3f}\n",
 			L[i], nl[L[i]], lmean[L[i]], l50[L[i]], l99[L[i]], e50[L[i]], e99[L[i]] >> json
+	for (i = 1; i <= np; i++)
+		print pj[i] >> json
 }' "$W/rounds.txt" || die "report failed"
 echo "blindscore-milter: $scored messages scored, none tempfailed"
