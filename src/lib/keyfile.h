@@ -29,6 +29,9 @@
  * = BLAKE2b-256 keyed with K over every byte of the file before the "box"
  * line, and box = crypto_secretbox_easy("p <hex>\nq <hex>\n", nonce, box key).
  * So the clear fields and the sealing parameters are authenticated too.
+ *
+ * Implementation: keyparse.c checks texts (keyparse.h), keyfile.c reads
+ * files and checks their permissions, keysave.c writes, keyseal.c seals.
  */
 #ifndef BS_KEYFILE_H
 #define BS_KEYFILE_H

@@ -1,6 +1,6 @@
 /*
  * test_keyparse.c - key file texts that must be refused, each with a message
- * naming the file, line and field (src/lib/keyfile.c): every field tampered
+ * naming the file, line and field (src/lib/keyparse.c): every field tampered
  * in turn, fields removed, duplicated, unknown or trailing, every truncation,
  * bad version, CRLF, case, spaces, size.  Fixture: keyfix.c.
  */
