@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "emodel.h"
+#include "harden.h"
 #include "keyfile.h"
 #include "model.h"
 #include "paillier.h"
@@ -132,6 +133,9 @@ int main(int argc, char **argv)
 	bs_pubkey pk;
 	bs_model *m;
 
+	/* The seed reveals every weight of the model: never in a core dump. */
+	if (bs_harden_nodump(&err) < 0)
+		return fail(&err);
 	while ((c = getopt_long(argc, argv, "k:m:o:s:fj:qhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k':

@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "harden.h"
 #include "keyfile.h"
 #include "paillier.h"
 #include "passphrase.h"
@@ -378,7 +379,10 @@ fail:
 int main(int argc, char **argv)
 {
 	struct opts o;
+	bs_error err;
 
+	if (bs_harden_nodump(&err) < 0) /* the secret key: never in a core dump */
+		die_err(&err);
 	parse_args(argc, argv, &o);
 	if (bs_crypto_init() < 0)
 		die(EX_SOFTWARE, "cannot initialise libsodium");
