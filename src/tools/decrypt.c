@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "decrypt.h"
+#include "harden.h"
 #include "keyfile.h"
 #include "model.h"
 #include "spool.h"
@@ -409,7 +410,10 @@ int main(int argc, char **argv)
 	struct opts o;
 	char **files;
 	int nfiles;
+	bs_error err;
 
+	if (bs_harden_nodump(&err) < 0) /* the secret key and the scores */
+		die(bs_error_exit_code(&err), "%s", err.msg);
 	memset(&o, 0, sizeof o);
 	parse_args(argc, argv, &o, &c);
 	if (bs_crypto_init() < 0)
