@@ -12,20 +12,20 @@
 #include <unistd.h>
 
 #include "keyfix.h"
+#include "unit.h"
 
 bs_seckey key_a, key_b;
 const bs_seal_params fast = {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
-static char dir[64];
+static char dir[128];
 
-int keyfix_setup(void)
+static int keyfix_setup(void)
 {
 	bs_error err;
 
 	if (bs_crypto_init() < 0)
 		return -1;
 	umask(022);
-	strcpy(dir, "/tmp/test_keyfile.XXXXXX");
-	if (!mkdtemp(dir))
+	if (unit_tmpdir(dir, sizeof dir, "keyfile") < 0)
 		return -1;
 	bs_seckey_init(&key_a);
 	bs_seckey_init(&key_b);
@@ -37,14 +37,23 @@ int keyfix_setup(void)
 	return 0;
 }
 
-int keyfix_teardown(void)
+static int keyfix_teardown(void)
 {
-	char cmd[128];
-
 	bs_seckey_clear(&key_a);
 	bs_seckey_clear(&key_b);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_rmtree(dir);
+}
+
+int keyfix_run(Suite *s)
+{
+	int rc;
+
+	if (keyfix_setup() < 0)
+		return EXIT_FAILURE;
+	rc = unit_run(s, CK_FORK_GETENV);
+	if (keyfix_teardown() < 0)
+		rc = EXIT_FAILURE;
+	return rc;
 }
 
 char *path_in_dir(const char *name)

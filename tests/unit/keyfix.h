@@ -6,6 +6,7 @@
 #ifndef BS_TEST_KEYFIX_H
 #define BS_TEST_KEYFIX_H
 
+#include <check.h>
 #include <stddef.h>
 
 #include "keyfile.h"
@@ -18,9 +19,9 @@
 extern bs_seckey key_a, key_b;
 extern const bs_seal_params fast; /* cheapest Argon2id, for speed */
 
-/* Generate the keys and the directory (0 ok); remove them. */
-int keyfix_setup(void);
-int keyfix_teardown(void);
+/* main() of a key file test: make the keys and the directory, run s
+ * (unit_run), remove them; the exit status. */
+int keyfix_run(Suite *s);
 
 char *path_in_dir(const char *name); /* 4 rotating static buffers */
 char *slurp(const char *path, size_t *len);

@@ -11,9 +11,25 @@
 #include "tarxz.h"
 #include "util.h"
 
-int tarxz_exists(const char *path)
+static int tarxz_exists(const char *path)
 {
 	return access(path, R_OK) == 0;
+}
+
+const char *tarxz_corpus(const char *test, const char *name, char *path, size_t size)
+{
+	const char *dir = getenv("CORPORA");
+
+	if (!dir || !*dir) {
+		fprintf(stderr, "%s: SKIP (CORPORA not set)\n", test);
+		return NULL;
+	}
+	snprintf(path, size, "%s/%s", dir, name);
+	if (!tarxz_exists(path)) {
+		fprintf(stderr, "%s: SKIP (%s not found)\n", test, path);
+		return NULL;
+	}
+	return path;
 }
 
 static unsigned long long tar_octal(const unsigned char *p, size_t n)

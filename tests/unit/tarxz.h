@@ -15,7 +15,10 @@
 
 typedef int (*tarxz_file_fn)(void *arg, const char *name, const char *data, size_t len);
 
-int tarxz_exists(const char *path);
+/* The path of corpus archive `name` under $CORPORA in path (size bytes), or
+ * NULL after "<test>: SKIP (<why>)" on stderr: $CORPORA unset, or no such
+ * readable archive there. */
+const char *tarxz_corpus(const char *test, const char *name, char *path, size_t size);
 int tarxz_foreach(const char *archive, tarxz_file_fn fn, void *arg);
 
 #endif

@@ -15,21 +15,21 @@
 #include <unistd.h>
 
 #include "../../src/milter/conf.h"
+#include "unit.h"
 
-static char dir[] = "/tmp/bs-test-conf-XXXXXX";
+static char dir[128];
 static char path[512];
 
 static void setup(void)
 {
-	if (mkdtemp(dir) == NULL)
+	if (unit_tmpdir(dir, sizeof dir, "conf") < 0)
 		abort();
 	snprintf(path, sizeof path, "%s/blindscore.conf", dir);
 }
 
 static void teardown(void)
 {
-	unlink(path);
-	rmdir(dir);
+	unit_rmtree(dir);
 }
 
 static const char *base = "PublicKeyFile = /k.pub\n"
@@ -317,9 +317,5 @@ int main(void)
 	tcase_add_test(tc, cidr_matching);
 	tcase_add_test(tc, restart_options);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s, CK_FORK_GETENV);
 }

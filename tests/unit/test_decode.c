@@ -14,6 +14,7 @@
 #include "charset.h"
 #include "decode.h"
 #include "html.h"
+#include "unit.h"
 
 /* ---------------------------------------------------------------- decoders */
 
@@ -229,11 +230,5 @@ static Suite *decode_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(decode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(decode_suite(), CK_FORK_GETENV);
 }

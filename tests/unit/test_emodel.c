@@ -18,12 +18,13 @@
 #include "model.h"
 #include "paillier.h"
 #include "scorer.h"
+#include "unit.h"
 
 #define B 6
 
 static bs_seckey sk, sk2;
 static bs_model *model;
-static char dir[] = "/tmp/bs-emodel-XXXXXX";
+static char dir[128];
 static char path[256], seedpath[256];
 static uint8_t seed[BS_SEED_BYTES];
 
@@ -50,7 +51,7 @@ static void setup_once(void)
 {
 	bs_error err;
 	ck_assert_int_eq(bs_crypto_init(), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(unit_tmpdir(dir, sizeof dir, "emodel"), 0);
 	bs_seckey_init(&sk);
 	bs_seckey_init(&sk2);
 	ck_assert(bs_paillier_keygen(&sk, 512, 1, NULL, NULL, &err) == 0);
@@ -66,9 +67,7 @@ static void setup_once(void)
 
 static void teardown_once(void)
 {
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
+	if (unit_rmtree(dir) < 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
@@ -382,8 +381,6 @@ int main(void)
 {
 	Suite *s = suite_create("emodel");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
@@ -396,9 +393,5 @@ int main(void)
 	tcase_add_test(tc, test_randomizers_never_reused);
 	tcase_add_test(tc, test_bound_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -22,6 +22,7 @@
 #include "mont.h"
 #include "mulmod.h"
 #include "paillier.h"
+#include "unit.h"
 
 static gmp_randstate_t rs;
 
@@ -430,11 +431,5 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(engine_suite());
-	int failed;
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(engine_suite(), CK_NOFORK);
 }

@@ -12,6 +12,7 @@
 
 #include "features.h"
 #include "tokenize.h"
+#include "unit.h"
 
 /* Independent SipHash-2-4 (Aumasson and Bernstein, 2012), 64-bit output. */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -232,8 +233,6 @@ int main(void)
 {
 	Suite *s = suite_create("features");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, paper_vector);
 	tcase_add_test(tc, independent_vectors);
@@ -243,9 +242,5 @@ int main(void)
 	tcase_add_test(tc, tokenizer_wiring);
 	tcase_add_test(tc, bad_params);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

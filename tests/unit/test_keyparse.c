@@ -224,16 +224,5 @@ static Suite *keyparse_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (keyfix_setup() < 0)
-		return 1;
-	sr = srunner_create(keyparse_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (keyfix_teardown() < 0)
-		failed++;
-	return failed ? 1 : 0;
+	return keyfix_run(keyparse_suite());
 }

@@ -22,6 +22,7 @@
 #include "tarxz.h"
 #include "tokenize.h"
 #include "util.h"
+#include "unit.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -434,18 +435,10 @@ static int trec_file(void *arg, const char *name, const char *data, size_t len)
 START_TEST(test_trec_corpus)
 {
 	char path[4096];
-	const char *dir = getenv("CORPORA");
 	struct trec_stats st = {0};
 
-	if (!dir || !*dir) {
-		fprintf(stderr, "test_trec_corpus: SKIP (CORPORA not set)\n");
+	if (!tarxz_corpus("test_trec_corpus", "trec07p-half.tar.xz", path, sizeof path))
 		return;
-	}
-	snprintf(path, sizeof path, "%s/trec07p-half.tar.xz", dir);
-	if (!tarxz_exists(path)) {
-		fprintf(stderr, "test_trec_corpus: SKIP (%s not found)\n", path);
-		return;
-	}
 	ck_assert_int_eq(tarxz_foreach(path, trec_file, &st), 0);
 	fprintf(stderr,
 	        "test_trec_corpus: %lu messages, %.1f MB, %llu tokens, walker %.2f s = %.1f MB/s; "
@@ -488,11 +481,5 @@ static Suite *mime_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mime_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(mime_suite(), CK_FORK_GETENV);
 }

@@ -13,6 +13,7 @@
 #include "corpus.h"
 #include "metrics.h"
 #include "model.h"
+#include "unit.h"
 
 static bs_model *small_model(void)
 {
@@ -301,8 +302,6 @@ int main(void)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, quantize_score_bound);
 	tcase_add_test(tc, saturation);
@@ -313,9 +312,5 @@ int main(void)
 	tcase_add_test(tc, metrics_by_hand);
 	tcase_add_test(tc, labels);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -16,6 +16,7 @@
 
 #include "djn.h"
 #include "paillier.h"
+#include "unit.h"
 
 struct kat_case {
 	const char *m, *a, *c;
@@ -592,10 +593,5 @@ static Suite *paillier_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(paillier_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(paillier_suite(), CK_FORK_GETENV);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "unit.h"
 
 #define KEYID   "0123456789abcdef0123456789abcdef"
 #define MODELID "aa23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -322,8 +323,6 @@ int main(void)
 {
 	Suite *s = suite_create("record");
 	TCase *tc = tcase_create("record");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_escaping);
@@ -333,9 +332,5 @@ int main(void)
 	tcase_add_test(tc, test_hash);
 	tcase_add_test(tc, test_header);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -16,25 +16,23 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "unit.h"
 
 #define KEYID   "0123456789abcdef0123456789abcdef"
 #define MODELID "aa23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static char dir[256], path[300], rotated[300];
+static char dir[128], path[300], rotated[300];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/test_spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(unit_tmpdir(dir, sizeof dir, "spool"), 0);
 	snprintf(path, sizeof path, "%s/spool", dir);
 	snprintf(rotated, sizeof rotated, "%s/spool.1", dir);
 }
 
 static void teardown(void)
 {
-	unlink(path);
-	unlink(rotated);
-	rmdir(dir);
+	unit_rmtree(dir);
 }
 
 static void make(bs_record *r, int i)
@@ -391,8 +389,6 @@ int main(void)
 {
 	Suite *s = suite_create("spool");
 	TCase *tc = tcase_create("spool");
-	SRunner *sr;
-	int failed;
 
 	bs_crypto_init();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -402,9 +398,5 @@ int main(void)
 	tcase_add_test(tc, test_complete_without_lf);
 	tcase_add_test(tc, test_verify_kinds);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

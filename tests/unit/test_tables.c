@@ -22,6 +22,7 @@
 #include "mulmod.h"
 #include "paillier.h"
 #include "scorer.h"
+#include "unit.h"
 
 static gmp_randstate_t rs;
 
@@ -108,7 +109,7 @@ START_TEST(test_fixbase)
 END_TEST
 
 static bs_seckey sk;
-static char dir[] = "/tmp/bs-engine-XXXXXX";
+static char dir[128];
 
 START_TEST(test_djn_comb)
 {
@@ -217,14 +218,14 @@ static void setup_once(void)
 	ck_assert_int_eq(bs_crypto_init(), 0);
 	gmp_randinit_default(rs);
 	gmp_randseed_ui(rs, 20240607);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(unit_tmpdir(dir, sizeof dir, "tables"), 0);
 	bs_seckey_init(&sk);
 	ck_assert(bs_paillier_keygen(&sk, 512, 1, NULL, NULL, &err) == 0);
 }
 
 static void teardown_once(void)
 {
-	rmdir(dir);
+	unit_rmtree(dir);
 	bs_seckey_clear(&sk);
 	gmp_randclear(rs);
 }
@@ -244,11 +245,5 @@ static Suite *tables_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tables_suite());
-	int failed;
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(tables_suite(), CK_NOFORK);
 }

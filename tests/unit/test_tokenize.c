@@ -16,6 +16,7 @@
 #include "tokenize.h"
 #include "util.h"
 #include "tarxz.h"
+#include "unit.h"
 
 /* Tokens joined by '|' (never a token by itself in these known answers). */
 struct collect {
@@ -308,18 +309,10 @@ static int enron_file(void *arg, const char *name, const char *data, size_t len)
 START_TEST(test_enron_corpus)
 {
 	char path[4096];
-	const char *dir = getenv("CORPORA");
 	struct enron_stats st = {0};
 
-	if (!dir || !*dir) {
-		fprintf(stderr, "test_enron_corpus: SKIP (CORPORA not set)\n");
+	if (!tarxz_corpus("test_enron_corpus", "enron-spam.tar.xz", path, sizeof path))
 		return;
-	}
-	snprintf(path, sizeof path, "%s/enron-spam.tar.xz", dir);
-	if (!tarxz_exists(path)) {
-		fprintf(stderr, "test_enron_corpus: SKIP (%s not found)\n", path);
-		return;
-	}
 	ck_assert_int_eq(tarxz_foreach(path, enron_file, &st), 0);
 	double frac = st.files ? (double)st.same / st.files : 0;
 	fprintf(stderr, "test_enron_corpus: %lu/%lu files reproduce exactly (%.4f)%s%s\n", st.same,
@@ -355,11 +348,5 @@ static Suite *tokenize_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tokenize_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(tokenize_suite(), CK_FORK_GETENV);
 }
