@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "nodelay.h"
 #include "process.h"
 
 int process_user_lookup(const char *spec, process_user *u)
@@ -61,28 +60,15 @@ static const char *unix_socket_path(const char *sock)
 	return NULL;
 }
 
-/* libmilter does not expose its listening socket: find it among our fds.
- * Linux copies TCP_NODELAY to the accepted sockets. */
+/* libmilter does not expose its listening socket: find it among our fds. */
 static void set_nodelay(void)
 {
-	int found = 0;
-	for (int fd = 3; fd < 1024; fd++) {
-		int on = 0;
-		socklen_t len = sizeof on;
-		struct sockaddr_storage ss;
-		socklen_t slen = sizeof ss;
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
-			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		on = 1;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
-			log_msg(LOG_WARNING, NULL, "setsockopt(TCP_NODELAY): %s", strerror(errno));
-		else
-			found++;
-	}
-	if (!found)
+	bs_error err;
+	int found = bs_nodelay_listeners(&err);
+
+	if (found < 0)
+		log_msg(LOG_WARNING, NULL, "%s", err.msg);
+	else if (found == 0)
 		log_msg(LOG_WARNING, NULL,
 		        "no listening TCP socket found for TCP_NODELAY: "
 		        "each message may stall about 40 ms");

@@ -13,17 +13,15 @@
  * Runs in the foreground; the unix socket is made mode 0666, inet listening
  * sockets get TCP_NODELAY (../shared/POSTFIX-TESTING.md).  Not installed.
  */
-#include <errno.h>
 #include <libmilter/mfapi.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "nodelay.h"
 
 static long burn_us;
 
@@ -116,29 +114,10 @@ static struct smfiDesc desc = {
     .xxfi_negotiate = cb_negotiate,
 };
 
-/* libmilter does not expose its listening socket: find it among our fds. */
-static void set_nodelay(void)
-{
-	for (int fd = 3; fd < 1024; fd++) {
-		int on = 0;
-		socklen_t len = sizeof on;
-		struct sockaddr_storage ss;
-		socklen_t slen = sizeof ss;
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
-			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		on = 1;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
-			fprintf(stderr, "noop-milter: setsockopt(TCP_NODELAY): %s\n",
-			        strerror(errno));
-	}
-}
-
 int main(int argc, char **argv)
 {
 	const char *sock = NULL;
+	bs_error err;
 	int opt;
 	while ((opt = getopt(argc, argv, "b:p:hV")) != -1) {
 		switch (opt) {
@@ -174,7 +153,7 @@ int main(int argc, char **argv)
 	}
 	if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0)
 		chmod(strchr(sock, ':') + 1, 0666);
-	else
-		set_nodelay();
+	else if (bs_nodelay_listeners(&err) < 0) /* libmilter does not expose its socket */
+		fprintf(stderr, "noop-milter: %s\n", err.msg);
 	return smfi_main() == MI_SUCCESS ? 0 : 70;
 }
