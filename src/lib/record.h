@@ -12,8 +12,8 @@
  *   seq        decimal sequence number, 1 for the first record ever written
  *   time       UNIX time (decimal seconds) the record was made
  *   queueid    MTA queue id, Message-ID and envelope sender: text fields,
- *   msgid      escaped (below); "-" stands for an absent value
- *   sender
+ *   msgid      escaped (below); "-" stands for an absent value; the sender
+ *   sender     without angle brackets, "<>" for the null sender
  *   nrcpt      decimal number of envelope recipients
  *   keyid      32 lower-case hex: the public key's id
  *   modelid    64 lower-case hex: the plaintext model's id (SHA-256)

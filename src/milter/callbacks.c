@@ -6,7 +6,10 @@
  * message of the connection, the tokenizer, MIME walker and feature table.
  * A message starts at MAIL (it pins the active configuration) and ends at
  * EOM or ABORT (reset, pin released).  Mail that is not outgoing is accepted
- * at the earliest callback that can tell.  Once MaximumScannedBytes is
+ * at the earliest callback that can tell, except that with LogWhy the
+ * reason line waits for the MTA's queue id (Postfix has none at MAIL; it
+ * sends {i} at DATA, or at a RCPT after the first): such mail is accepted at
+ * the first later callback that has it.  Once MaximumScannedBytes is
  * reached, body chunks are answered with SMFIS_SKIP when the MTA offered
  * SMFIP_SKIP (Postfix and Sendmail do), so it stops sending them.  Every
  * path returns a defined SMFIS_ result; failures map to the On-* actions.
@@ -38,6 +41,8 @@ typedef struct conn {
 	/* the message in progress */
 	active *act; /* pinned; NULL between messages */
 	int scoring;
+	int not_outgoing; /* accept at the first callback with a queue id (LogWhy) */
+	char why[256];    /* ... and log this reason then */
 	unsigned long scanned;
 	int truncated;
 	unsigned nrcpt;
@@ -52,7 +57,8 @@ typedef struct conn {
 	bs_feature_params feat_fp; /* the parameters feat was made with */
 } conn;
 
-static sfsistat action_result(enum conf_action a, SMFICTX *ctx, const char *code_text)
+static sfsistat action_result(enum conf_action a, SMFICTX *ctx, const char *qid,
+                              const char *code_text)
 {
 	switch (a) {
 	case ACTION_ACCEPT:
@@ -61,13 +67,13 @@ static sfsistat action_result(enum conf_action a, SMFICTX *ctx, const char *code
 	case ACTION_REJECT:
 		stats_inc(STAT_REJECTED);
 		if (smfi_setreply(ctx, "550", "5.7.1", (char *)code_text) != MI_SUCCESS)
-			log_msg(LOG_WARNING, NULL, "smfi_setreply failed");
+			log_msg(LOG_WARNING, qid, "smfi_setreply failed");
 		return SMFIS_REJECT;
 	case ACTION_TEMPFAIL:
 	default:
 		stats_inc(STAT_TEMPFAILED);
 		if (smfi_setreply(ctx, "451", "4.7.1", (char *)code_text) != MI_SUCCESS)
-			log_msg(LOG_WARNING, NULL, "smfi_setreply failed");
+			log_msg(LOG_WARNING, qid, "smfi_setreply failed");
 		return SMFIS_TEMPFAIL;
 	}
 }
@@ -77,6 +83,8 @@ static void message_end(conn *c)
 	active_release(c->act);
 	c->act = NULL;
 	c->scoring = 0;
+	c->not_outgoing = 0;
+	c->why[0] = '\0';
 	c->scanned = 0;
 	c->truncated = 0;
 	c->nrcpt = 0;
@@ -94,6 +102,8 @@ static void conn_free(conn *c)
 	free(c);
 }
 
+/* The queue id, once the MTA has sent it ({i}: Sendmail at MAIL, Postfix at
+ * DATA or at a RCPT after the first; libmilter keeps earlier macros). */
 static void note_qid(conn *c, SMFICTX *ctx)
 {
 	if (c->qid[0])
@@ -213,6 +223,25 @@ static int pipeline_ready(conn *c)
 	return 0;
 }
 
+/* The envelope sender as blindscore-spool(5) stores it: without the angle
+ * brackets the MTA passes ("<a@example.org>" -> "a@example.org"), as
+ * OpenDKIM strips them; the null sender stays "<>". */
+static void copy_sender(conn *c, const char *v)
+{
+	size_t n = strlen(v);
+	if (n > 2 && v[0] == '<' && v[n - 1] == '>') {
+		char buf[BS_RECORD_TEXT_MAX + 1];
+		n -= 2;
+		if (n > BS_RECORD_TEXT_MAX)
+			n = BS_RECORD_TEXT_MAX;
+		memcpy(buf, v + 1, n);
+		buf[n] = '\0';
+		bs_record_set_text(c->sender, buf);
+	} else {
+		bs_record_set_text(c->sender, v);
+	}
+}
+
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	conn *c = smfi_getpriv(ctx);
@@ -235,34 +264,59 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	    outbound_decide(cf, c->has_addr ? (struct sockaddr *)&c->addr : NULL,
 	                    c->has_daemon ? c->daemon : NULL, auth, 1, why, sizeof why);
 	if (v != OUTBOUND_YES) {
+		stats_inc(STAT_NOT_OUTGOING);
+		if (cf->log_why && c->qid[0] == '\0') {
+			/* log (and accept) once the queue id is known */
+			c->not_outgoing = 1;
+			snprintf(c->why, sizeof c->why, "%s", why);
+			active_release(c->act); /* nothing of this message is scored */
+			c->act = NULL;
+			return SMFIS_CONTINUE;
+		}
 		if (cf->log_why)
 			log_msg(LOG_INFO, c->qid, "message accepted unscanned, %s", why);
-		stats_inc(STAT_NOT_OUTGOING);
 		message_end(c);
 		return SMFIS_ACCEPT;
 	}
 	if (c->act->em == NULL || c->act->sc == NULL) {
 		log_msg(LOG_ERR, c->qid, "no model loaded (%s): On-NoModel %s", c->act->problem,
 		        conf_action_name(cf->on_no_model));
-		sfsistat r = action_result(cf->on_no_model, ctx, "scoring is not available");
+		sfsistat r =
+		    action_result(cf->on_no_model, ctx, c->qid, "scoring is not available");
 		message_end(c);
 		return r;
 	}
 	if (pipeline_ready(c) < 0) {
-		sfsistat r = action_result(cf->on_internal_error, ctx, "internal error");
+		sfsistat r = action_result(cf->on_internal_error, ctx, c->qid, "internal error");
 		message_end(c);
 		return r;
 	}
 	if (argv && argv[0])
-		bs_record_set_text(c->sender, argv[0]);
+		copy_sender(c, argv[0]);
 	c->scoring = 1;
 	return SMFIS_CONTINUE;
+}
+
+/* Mail found not outgoing at MAIL while the queue id was unknown: log the
+ * reason with the queue id once the MTA has sent it (or, with `last`, at
+ * the last callback before the content, with whatever is known) and accept
+ * the message.  SMFIS_CONTINUE while still waiting. */
+static sfsistat not_outgoing_accept(conn *c, SMFICTX *ctx, int last)
+{
+	note_qid(c, ctx);
+	if (c->qid[0] == '\0' && !last)
+		return SMFIS_CONTINUE;
+	log_msg(LOG_INFO, c->qid, "message accepted unscanned, %s", c->why);
+	message_end(c);
+	return SMFIS_ACCEPT;
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	conn *c = smfi_getpriv(ctx);
 	(void)argv;
+	if (c && c->not_outgoing)
+		return not_outgoing_accept(c, ctx, 0);
 	if (c && c->scoring)
 		c->nrcpt++;
 	return SMFIS_CONTINUE;
@@ -270,8 +324,11 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 
 static sfsistat cb_data(SMFICTX *ctx)
 {
-	(void)ctx;
-	return SMFIS_CONTINUE; /* present so that Postfix expects a reply (TCP stalls) */
+	/* also present so that Postfix expects a reply (TCP stalls, DESIGN.md 8) */
+	conn *c = smfi_getpriv(ctx);
+	if (c && c->not_outgoing)
+		return not_outgoing_accept(c, ctx, 1);
+	return SMFIS_CONTINUE;
 }
 
 /* Take up to n more bytes of the budget; the rest is cut and flagged. */
@@ -310,6 +367,8 @@ static void copy_msgid(conn *c, const char *v)
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	conn *c = smfi_getpriv(ctx);
+	if (c && c->not_outgoing) /* an MTA without the DATA step */
+		return not_outgoing_accept(c, ctx, 1);
 	if (c == NULL || !c->scoring)
 		return SMFIS_CONTINUE;
 	if (strcasecmp(name, c->act->cf->header_name) == 0)
@@ -325,6 +384,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 static sfsistat cb_eoh(SMFICTX *ctx)
 {
 	conn *c = smfi_getpriv(ctx);
+	if (c && c->not_outgoing)
+		return not_outgoing_accept(c, ctx, 1);
 	if (c && c->scoring)
 		bs_mime_end_headers(c->mime);
 	return SMFIS_CONTINUE;
@@ -333,6 +394,8 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 {
 	conn *c = smfi_getpriv(ctx);
+	if (c && c->not_outgoing)
+		return not_outgoing_accept(c, ctx, 1);
 	if (c == NULL || !c->scoring)
 		return SMFIS_CONTINUE;
 	size_t n = budget(c, len);
@@ -401,6 +464,8 @@ static int put_record(conn *c, const mpz_t ct)
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	conn *c = smfi_getpriv(ctx);
+	if (c && c->not_outgoing)
+		return not_outgoing_accept(c, ctx, 1);
 	if (c == NULL || !c->scoring) {
 		if (c)
 			message_end(c);
@@ -411,7 +476,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (fault_hit(FAULT_INTERNAL)) {
 		log_msg(LOG_ERR, c->qid, "injected fault (test binary): On-InternalError %s",
 		        conf_action_name(cf->on_internal_error));
-		sfsistat r = action_result(cf->on_internal_error, ctx, "internal error");
+		sfsistat r = action_result(cf->on_internal_error, ctx, c->qid, "internal error");
 		message_end(c);
 		return r;
 	}
@@ -425,9 +490,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (cf->add_header && put_header(ctx, c, ct) < 0) {
 		log_msg(LOG_ERR, c->qid, "no score header: On-InternalError %s",
 		        conf_action_name(cf->on_internal_error));
-		r = action_result(cf->on_internal_error, ctx, "internal error");
+		r = action_result(cf->on_internal_error, ctx, c->qid, "internal error");
 	} else if (cf->spool_file && put_record(c, ct) < 0)
-		r = action_result(cf->on_spool_error, ctx, "cannot record the message");
+		r = action_result(cf->on_spool_error, ctx, c->qid, "cannot record the message");
 	mpz_clear(ct);
 	if (r == SMFIS_CONTINUE) {
 		stats_inc(STAT_SCORED);
@@ -444,8 +509,11 @@ static sfsistat cb_eom(SMFICTX *ctx)
 static sfsistat cb_abort(SMFICTX *ctx)
 {
 	conn *c = smfi_getpriv(ctx);
-	if (c && c->act) {
-		stats_inc(STAT_ABORTED);
+	if (c && (c->act || c->not_outgoing)) {
+		/* not outgoing and no queue id yet: the MTA dropped the message
+		 * before DATA, so nothing was accepted and nothing is logged */
+		if (c->act)
+			stats_inc(STAT_ABORTED);
 		message_end(c);
 	}
 	return SMFIS_CONTINUE;

@@ -2,7 +2,8 @@
 # run.sh - the basic blindscore-milter suite under miltertest: which mail is
 # scored (outbound.lua, noauth.lua), several messages per connection with
 # durable spool records (messages.lua), header replacement and folding
-# (header.lua), each against its own milter, in parallel; then the added
+# (header.lua), the stored envelope sender and LogWhy lines with the queue id
+# (logwhy.lua, nowhy.lua), each against its own milter, in parallel; then the added
 # headers decrypt to blindscore-score's offline scores, and -n refuses what
 # it must (bad values with file and line, missing model, a test key without
 # -T, a secret key as PublicKeyFile, a model over the configured bounds).
@@ -46,11 +47,12 @@ MaximumScoreBound = 80288
 MaximumClip = 3"
 "$BS_MILTER" -T -n -x "$D/bounds.conf" >/dev/null || fail "-n with bounds equal to the limits"
 
-for t in outbound messages header; do
+for t in outbound messages header logwhy; do
 	mkconf $t
 done
 mkconf noauth "ScoreAuthenticated = no"
-for t in outbound noauth messages header; do
+mkconf nowhy "LogWhy = no"
+for t in outbound noauth messages header logwhy nowhy; do
 	lua_bg $t $t
 done
 lua_wait || fail "miltertest scripts"
@@ -63,7 +65,7 @@ for m in split whole; do
 	echo "$got" | tail -n 1 | tr ',' '\n' | grep -qx -- "$want" ||
 		fail "$m: decrypted score differs from offline score $want"
 done
-for t in outbound noauth messages header; do
+for t in outbound noauth messages header logwhy nowhy; do
 	log_clean "$D/$t.log" "$D/$t.spool" "$D"/out/*.eml || fail "$t: secret material in the log"
 done
 sanitizers_clean
