@@ -332,9 +332,20 @@ int bs_spool_writer_append(bs_spool_writer *w, bs_record *recs, size_t n, bs_err
 	}
 	if (n == 0)
 		return 0;
+	struct stat sb;
+	if (fstat(w->fd, &sb) < 0) {
+		free(buf);
+		return bs_error_set(err, BS_E_IO, "cannot append to spool '%s': %s", w->path,
+		                    strerror(errno));
+	}
 	if (write_all(w->fd, buf, len) < 0 || fdatasync(w->fd) < 0) {
 		int e = errno;
-		w->need_recover = 1;
+		/* Nothing of this batch is acknowledged: cut it off again, so that a
+		 * full disk leaves neither a partial record nor records of messages
+		 * that were tempfailed (and will be scored again).  If even that
+		 * fails, the next append recovers from the file's end. */
+		if (ftruncate(w->fd, sb.st_size) < 0 || fdatasync(w->fd) < 0)
+			w->need_recover = 1;
 		free(buf);
 		return bs_error_set(err, BS_E_IO, "cannot append to spool '%s': %s", w->path,
 		                    strerror(e));

@@ -11,7 +11,7 @@
  *     directory is fsync'ed.
  *   - At open the chain state (last seq, SHA-256 of the last record line) is
  *     recovered from the tail of the file.  If the file does not end in LF
- *     (a write torn by a crash or a full disk), the fragment is never
+ *     (a write torn by a crash), the fragment is never
  *     removed (the file stays append-only): if it is a complete record that
  *     continues the chain it is kept and completed with a LF; otherwise a LF
  *     is appended to end the fragment, the fragment's size is reported in
@@ -24,9 +24,13 @@
  *   - bs_spool_writer_append writes a batch of records with one write(2) and
  *     one fdatasync(2) (group commit), filling each record's seq and prev.
  *     On return 0 every record is durable.  On -1 none of them may be
- *     acknowledged; the writer re-reads its state from the file before the
- *     next append, so a partly written batch is never overwritten and the
- *     chain stays consistent.
+ *     acknowledged, and the batch is cut off again (ftruncate to the size
+ *     before it): a full disk leaves no partial record and no record of a
+ *     message that will be tempfailed and scored again.  Only if that cut
+ *     fails too does the writer re-read its state from the file before the
+ *     next append (as at open), so a partly written batch is never
+ *     overwritten and the chain stays consistent.  This is the one case in
+ *     which the file shrinks: by bytes no one was told are written.
  *   - bs_spool_writer_reopen (SIGUSR2 after logrotate) opens the path again:
  *     an empty new file continues the chain from memory; a non-empty one must
  *     end exactly where this writer's chain is, or it is refused.

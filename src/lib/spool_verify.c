@@ -212,7 +212,10 @@ int bs_spool_verifier_line(bs_spool_verifier *v, const char *name, unsigned long
 
 	if (v->frag.have) {
 		const struct entry *l = v->n ? &v->ent[v->last] : NULL;
-		flush_fragment(v, l && e.seq == l->seq + 1 && strcmp(e.prev, l->hash) == 0);
+		/* intact over it: the next record links to the one before, or the
+		 * fragment was the first write of a chain (record 1 follows it) */
+		flush_fragment(v, l ? e.seq == l->seq + 1 && strcmp(e.prev, l->hash) == 0
+		                    : e.seq == 1 && strcmp(e.prev, zero_hash) == 0);
 	}
 	old = lookup(v, e.seq);
 	if (old && strcmp(old->hash, e.hash) == 0) {

@@ -40,6 +40,7 @@ static const struct option long_options[] = {
     {"headers", no_argument, NULL, 'e'},
     {"header-name", required_argument, NULL, 'H'},
     {"all", no_argument, NULL, 'a'},
+    {"unique", no_argument, NULL, 'u'},
     {"format", required_argument, NULL, 'f'},
     {"by-sender", no_argument, NULL, 's'},
     {"jobs", required_argument, NULL, 'j'},
@@ -66,6 +67,7 @@ static void usage(FILE *f)
 	      "  -e, --headers            inputs are raw messages with an X-Blindscore header\n"
 	      "  -H, --header-name NAME   header to read (default X-Blindscore)\n"
 	      "  -a, --all                print every good record, not only flagged ones\n"
+	      "  -u, --unique             print a message scored twice (a retry) once\n"
 	      "  -f, --format FMT         table (default), csv or jsonl\n"
 	      "  -s, --by-sender          print a per-sender summary instead of records\n"
 	      "  -j, --jobs N             decryption threads (default: number of CPUs)\n"
@@ -128,7 +130,7 @@ static void parse_args(int argc, char **argv, struct opts *o, struct dc_ctx *c)
 	c->header_name = "X-Blindscore";
 	c->format = DC_TABLE;
 	o->models = bs_xcalloc((size_t)argc, sizeof *o->models);
-	while ((ch = getopt_long(argc, argv, "k:m:eH:af:sj:hV", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:m:eH:auf:sj:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
 			o->key = optarg;
@@ -149,6 +151,9 @@ static void parse_args(int argc, char **argv, struct opts *o, struct dc_ctx *c)
 			break;
 		case 'a':
 			c->all = 1;
+			break;
+		case 'u':
+			c->unique = 1;
 			break;
 		case 'f':
 			if (strcmp(optarg, "table") == 0)
@@ -431,11 +436,18 @@ int main(int argc, char **argv)
 	else if (c.format == DC_CSV)
 		dc_print_header(&c);
 	dc_senders_free(&c);
+	dc_seen_free(&c);
 	bs_seckey_clear(&c.sk);
 	free(c.models);
 	free(o.models);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die(EX_IOERR, "cannot write the output: %s", strerror(errno));
+	if (c.retries)
+		dc_report(NULL,
+		          "note: %lu record%s repeated a message already counted (a retry: same "
+		          "Message-ID, sender, recipients, model and score); each message is "
+		          "printed once",
+		          c.retries, c.retries == 1 ? "" : "s");
 	if (c.bad)
 		dc_report(NULL,
 		          "%lu problem%s reported above; %lu of %lu records good, %lu flagged",

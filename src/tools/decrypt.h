@@ -41,10 +41,11 @@ struct dc_row {
 };
 
 struct dc_sender; /* per-sender summary table (decrypt_out.c) */
+struct dc_seen;   /* --unique: messages printed so far (decrypt_out.c) */
 
 struct dc_ctx {
 	/* options */
-	int all, by_sender, headers, jobs, progress;
+	int all, by_sender, headers, jobs, progress, unique;
 	enum dc_format format;
 	const char *header_name;
 	/* key and models */
@@ -53,9 +54,11 @@ struct dc_ctx {
 	size_t nmodels;
 	/* counts */
 	unsigned long records, good, flagged, printed, bad;
-	int exit_code; /* worst non-data exit so far (EX_IOERR, EX_NOINPUT) */
+	unsigned long retries; /* --unique: good records that repeat a message */
+	int exit_code;         /* worst non-data exit so far (EX_IOERR, EX_NOINPUT) */
 	int header_printed;
 	struct dc_sender *senders;
+	struct dc_seen *seen;
 };
 
 /* Print "blindscore-decrypt: <where>: <msg>" to stderr (where may be NULL). */
@@ -70,6 +73,7 @@ void dc_decrypt_rows(struct dc_ctx *c, struct dc_row *rows, size_t n);
 
 /* decrypt_out.c */
 void dc_emit(struct dc_ctx *c, struct dc_row *row); /* a decrypted or bad row */
+void dc_seen_free(struct dc_ctx *c);                /* --unique's table, wiped */
 void dc_print_header(struct dc_ctx *c);             /* CSV/table header, once */
 void dc_summary(struct dc_ctx *c);                  /* --by-sender, at the end */
 void dc_senders_free(struct dc_ctx *c);

@@ -242,6 +242,123 @@ static struct sender_ent *sender_get(struct dc_ctx *c, const char *sender)
 	return &t->e[t->n - 1];
 }
 
+/* ------------------------------------------------------------ --unique */
+
+/*
+ * Messages counted so far: a keyed BLAKE2b digest (key random per run) of
+ * what identifies a message and is the same in a retry (Message-ID, sender,
+ * recipients, key, model, truncated flag, decrypted score), and where its
+ * first record was.  The table holds nothing readable and is wiped.
+ */
+struct dc_seen {
+	unsigned char key[crypto_generichash_KEYBYTES];
+	struct seen_ent {
+		unsigned char h[16];
+		const char *file; /* NULL: empty slot */
+		unsigned long line;
+	} * e;
+	size_t n, nslot;
+};
+
+static void seen_digest(const struct dc_seen *t, const struct dc_row *row, unsigned char h[16])
+{
+	const bs_record *r = &row->rec;
+	const char *text[] = {r->msgid, r->sender, r->keyid, r->modelid};
+	crypto_generichash_state st;
+	char num[64];
+	int len = snprintf(num, sizeof num, "%u %d %" PRId64, r->nrcpt, r->truncated, row->score);
+
+	crypto_generichash_init(&st, t->key, sizeof t->key, 16);
+	for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+		crypto_generichash_update(&st, (const unsigned char *)text[i], strlen(text[i]) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)num, (size_t)len);
+	crypto_generichash_final(&st, h, 16);
+	sodium_memzero(num, sizeof num);
+	sodium_memzero(&st, sizeof st);
+}
+
+static struct seen_ent *seen_slot(struct seen_ent *e, size_t nslot, const unsigned char h[16])
+{
+	size_t i;
+
+	memcpy(&i, h, sizeof i);
+	for (i &= nslot - 1; e[i].file && memcmp(e[i].h, h, 16) != 0; i = (i + 1) & (nslot - 1))
+		;
+	return &e[i];
+}
+
+/* The earlier record of the same message, or NULL (and row is remembered). */
+static const struct seen_ent *seen_check(struct dc_ctx *c, const struct dc_row *row)
+{
+	struct dc_seen *t = c->seen;
+	struct seen_ent *e;
+	unsigned char h[16];
+
+	if (!t) {
+		t = c->seen = bs_xcalloc(1, sizeof *t);
+		crypto_generichash_keygen(t->key);
+		t->nslot = 1024;
+		t->e = bs_xcalloc(t->nslot, sizeof *t->e);
+	}
+	seen_digest(t, row, h);
+	e = seen_slot(t->e, t->nslot, h);
+	if (e->file)
+		return e;
+	memcpy(e->h, h, 16);
+	e->file = row->file;
+	e->line = row->line;
+	if (2 * ++t->n > t->nslot) {
+		struct seen_ent *old = t->e;
+		size_t nold = t->nslot;
+
+		t->nslot *= 2;
+		t->e = bs_xcalloc(t->nslot, sizeof *t->e);
+		for (size_t i = 0; i < nold; i++)
+			if (old[i].file)
+				*seen_slot(t->e, t->nslot, old[i].h) = old[i];
+		sodium_memzero(old, nold * sizeof *old);
+		free(old);
+	}
+	return NULL;
+}
+
+void dc_seen_free(struct dc_ctx *c)
+{
+	struct dc_seen *t = c->seen;
+
+	if (!t)
+		return;
+	sodium_memzero(t->e, t->nslot * sizeof *t->e);
+	free(t->e);
+	sodium_memzero(t, sizeof *t);
+	free(t);
+	c->seen = NULL;
+}
+
+/* --unique: is row a retry of a message already counted?  (Reported.) */
+static int is_retry(struct dc_ctx *c, const struct dc_row *row)
+{
+	const struct seen_ent *first;
+	char where[600], q[SAFE_MAX];
+
+	if (!c->unique || !row->rec.msgid[0] || !(first = seen_check(c, row)))
+		return 0;
+	c->retries++;
+	if (row->line)
+		snprintf(where, sizeof where, "%s line %lu", row->file, row->line);
+	else
+		snprintf(where, sizeof where, "%s", row->file);
+	safe(q, row->rec.queueid);
+	if (first->line)
+		dc_report(
+		    where,
+		    "note: queue id %s is a retry of the message of %s line %lu: counted once",
+		    q[0] ? q : "-", first->file, first->line);
+	else
+		dc_report(where, "note: a retry of the message in %s: counted once", first->file);
+	return 1;
+}
+
 void dc_emit(struct dc_ctx *c, struct dc_row *row)
 {
 	if (row->bad) {
@@ -257,6 +374,8 @@ void dc_emit(struct dc_ctx *c, struct dc_row *row)
 		return;
 	}
 	c->good++;
+	if (is_retry(c, row))
+		return;
 	if (row->flagged)
 		c->flagged++;
 	if (c->by_sender) {
