@@ -22,6 +22,8 @@
 #   session    three messages over one SMTP connection           scored
 #   forged     two forged X-Blindscore headers                    scored
 #   big        300 kB body (several milter body chunks)           scored
+#   local      sendmail -bs (SMTP on standard input, no client
+#              address: what the MSP's relaying is not needed for) scored
 # Every delivered outgoing message has exactly one spool record with
 # Sendmail's queue id, its Message-ID and its envelope sender without angle
 # brackets ("<>" for the null sender), which decrypts to blindscore-score's
@@ -176,6 +178,30 @@ sm_start() {
 	done
 }
 
+# sm_bs FILE FROM TO: submit FILE with sendmail -bs (SMTP on standard input;
+# the pauses keep Sendmail from taking it for an early talker).
+sm_bs() {
+	{
+		sleep 1
+		printf 'HELO local.example.org\r\n'
+		sleep 0.3
+		printf 'MAIL FROM:<%s>\r\n' "$2"
+		sleep 0.3
+		printf 'RCPT TO:<%s>\r\n' "$3"
+		sleep 0.3
+		printf 'DATA\r\n'
+		sleep 0.3
+		sed 's/^\./../; s/$/\r/' "$1" # dot-stuffed, CRLF (8.17.1.9 refuses bare LF)
+		printf '.\r\n'
+		sleep 0.5
+		printf 'QUIT\r\n'
+	} | sm -bs >"$W/bs.out" 2>&1
+	grep -q '^250 2\.0\.0 .* Message accepted' "$W/bs.out" || {
+		cat "$W/bs.out"
+		return 1
+	}
+}
+
 sm_queue_empty() {
 	sm -bp 2>/dev/null | grep -q 'is empty'
 }
@@ -245,6 +271,7 @@ add_case forged internal "$D/forged.src"
 		printf "line %d gas storage schedule cheap offer click here review %d\n", i, i % 97 }'
 } >"$D/big.src"
 add_case big internal "$D/big.src"
+add_case report-local local "$SAMPLES/ham-report.eml"
 
 # ------------------------------------------------------------ run
 sm_write_cf
@@ -269,6 +296,7 @@ for c in $CASES; do
 		--from alice@example.org --to carol@example.org ;;
 	null) bspf_swaks "$f" --server 127.0.0.1 --port "$BSPF_PORT_SMTP" \
 		--from '<>' --to bob@example.net ;;
+	local) sm_bs "$f" alice@example.org bob@example.net ;;
 	esac || fail "sending $name ($how)"
 	case $how in
 	internal3) n_want=$((n_want + 3)) ;;
