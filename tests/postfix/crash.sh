@@ -25,7 +25,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "${top_srcdir}/tests/postfix/fixture.sh"
 . "${top_srcdir}/tests/postfix/retry.sh"
 N=${CRASH_N:-2000}
-MAX_KILLS=${CRASH_KILLS:-15}
+MAX_KILLS=${CRASH_KILLS:-12}
 t0=$(now_ms)
 HELD= # the supervisor while it is stopped (SIGSTOP) for a tear
 fail() {
@@ -104,12 +104,14 @@ run() {
 	_t=$(now_ms)
 	_kills=0
 	_restarts=0
+	_down=0 # ms from each kill until the next milter logged "starting"
 	_tear_at=2
 	_logstart=$(wc -l <"$BSPF_MLOG")
 	retry_send "$_name" "$N"
 	while [ $_kills -lt $MAX_KILLS ] && [ "$(retry_sink_count "$_name")" -lt "$N" ]; do
 		rand_sleep
 		_starts=$(n_starting)
+		_tkill=$(now_ms)
 		if [ "$_mode" = supervised ]; then
 			_pid=$(child_of "$BSPF_MILTER_PID")
 			[ -n "$_pid" ] || fail "run $_name: the supervisor has no child: $(tail -n 3 "$BSPF_MLOG")"
@@ -130,6 +132,7 @@ run() {
 			_kills=$((_kills + 1))
 			bspf_wait_for '[ "$(n_starting)" -gt "$_starts" ]' 150 ||
 				fail "run $_name: the supervisor did not restart the milter: $(tail -n 3 "$BSPF_MLOG")"
+			_down=$((_down + $(now_ms) - _tkill))
 		else
 			kill -KILL "$BSPF_MILTER_PID"
 			wait "$BSPF_MILTER_PID" 2>/dev/null
@@ -139,6 +142,7 @@ run() {
 			_restarts=$((_restarts + 1))
 			bspf_wait_for '[ "$(n_starting)" -gt "$_starts" ]' 150 ||
 				fail "run $_name: the milter did not start again"
+			_down=$((_down + $(now_ms) - _tkill))
 		fi
 	done
 	_tk=$(now_ms)
@@ -175,6 +179,7 @@ run() {
 		"$_deferred tempfailed deliveries retried by Postfix (all runs so far)," \
 		"torn tails: 1 made ($_tear_note), $_torn_logged fragments closed by the milter," \
 		"$_fragments fragments in the spool (all runs so far)," \
+		"milter down $((_down / _kills)) ms per kill (mean, kill to 'starting')," \
 		"kill phase $((_tk - _t)) ms, all delivered after $((_td - _t)) ms"
 }
 

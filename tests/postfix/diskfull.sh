@@ -87,6 +87,9 @@ bspf_wait_for '[ $(grep -c "postfix/scorer/smtp.* status=deferred" "$BSPF_LOG") 
 	fail "phase 2: mail was not tempfailed while the spool was full" \
 		"($(grep -c "postfix/scorer/smtp.* status=deferred" "$BSPF_LOG") deferrals)"
 deferred=$(grep -c 'postfix/scorer/smtp.* status=deferred' "$BSPF_LOG")
+grep 'postfix/scorer/smtp.* status=deferred' "$BSPF_LOG" | grep -v -q ' said: 4[0-9][0-9] ' &&
+	fail "phase 2: a deferral that is not a 4xx reply: $(grep 'postfix/scorer/smtp.* status=deferred' "$BSPF_LOG" |
+		grep -v -m1 ' said: 4[0-9][0-9] ')"
 failed_records=$(($(grep 'records not written' "$BSPF_MLOG" | sed 's/.*: \([0-9]*\) records not written.*/\1/' |
 	awk '{ n += $1 } END { print n + 0 }') - 0))
 [ "$(grep -c 'records not written' "$BSPF_MLOG")" -gt "$errs0" ] ||
