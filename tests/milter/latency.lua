@@ -20,6 +20,12 @@ bs.start()
 local function session(qid)
 	local conn = bs.connect(sock)
 	bs.check(bs.conninfo(conn, "127.0.0.1") == SMFIR_CONTINUE, qid .. ": CONNECT")
+	-- no replies to headers (SMFIP_NR_HDR, SMFIP_NR_EOH; miltertest offers
+	-- them) on a unix socket only: over TCP an MTA's header writes without
+	-- replies would wait for delayed ACKs
+	local nr = mt.test_option(conn, 0x80) and mt.test_option(conn, 0x40000)
+	bs.check(nr == (sock:sub(1, 5) == "unix:"),
+		qid .. ": header replies " .. (nr and "off" or "on") .. " on " .. sock)
 	bs.ok(mt.mailfrom(conn, "<" .. qid .. "@example.org>"), qid .. ": mailfrom")
 	bs.check(mt.getreply(conn) == SMFIR_CONTINUE, qid .. ": MAIL")
 	bs.check(bs.rest(conn, {"<r@example.net>"}, {{"Subject", "latency " .. qid},
