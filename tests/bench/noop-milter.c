@@ -3,7 +3,7 @@
  *
  * It registers the same callbacks and negotiates the same actions and
  * protocol steps as blindscore-milter (headers and body are sent to it,
- * xxfi_data is registered), keeps no state, and at EOM burns -b N
+ * xxfi_data is registered, no replies to headers on a unix socket), keeps no state, and at EOM burns -b N
  * microseconds of its own thread's CPU (CLOCK_THREAD_CPUTIME_ID) before
  * answering SMFIS_CONTINUE.  With N = blindscore's measured engine CPU per
  * message it is "a milter that costs exactly the arithmetic": the bound
@@ -24,6 +24,7 @@
 #include "nodelay.h"
 
 static long burn_us;
+static int nr_hdr; /* no replies to headers: unix sockets, as blindscore-milter */
 
 static void burn(void)
 {
@@ -47,7 +48,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	(void)f2;
 	(void)f3;
 	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
-	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP);
+	const unsigned long nr = SMFIP_NR_HDR | SMFIP_NR_EOH;
+	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_SKIP | (nr_hdr ? nr : 0));
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -73,7 +75,13 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 	(void)ctx;
 	(void)name;
 	(void)value;
-	return SMFIS_CONTINUE;
+	return nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+	(void)ctx;
+	return nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat cb_ctx(SMFICTX *ctx)
@@ -105,7 +113,7 @@ static struct smfiDesc desc = {
     .xxfi_envfrom = cb_env,
     .xxfi_envrcpt = cb_env,
     .xxfi_header = cb_header,
-    .xxfi_eoh = cb_ctx,
+    .xxfi_eoh = cb_eoh,
     .xxfi_body = cb_body,
     .xxfi_eom = cb_eom,
     .xxfi_abort = cb_ctx,
@@ -151,7 +159,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "noop-milter: cannot open socket %s\n", sock);
 		return 71;
 	}
-	if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0)
+	nr_hdr = strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0;
+	if (nr_hdr)
 		chmod(strchr(sock, ':') + 1, 0666);
 	else if (bs_nodelay_listeners(&err) < 0) /* libmilter does not expose its socket */
 		fprintf(stderr, "noop-milter: %s\n", err.msg);
