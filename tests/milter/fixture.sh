@@ -114,7 +114,7 @@ track() {
 
 waitlog() {
 	i=0
-	while [ $i -lt $((${4:-10} * 20)) ]; do
+	while [ $i -lt $((${4:-30} * 20)) ]; do
 		[ "$(grep -cF -- "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0
 		sleep 0.05
 		i=$((i + 1))

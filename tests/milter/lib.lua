@@ -70,7 +70,8 @@ end
 -- 1) occurrences of s; fails the test otherwise.
 function bs.wait_log(s, count, seconds)
 	count = count or 1
-	for _ = 1, (seconds or 5) * 20 do
+	-- 30 s by default: a reload or start at load 15+ can take several seconds
+	for _ = 1, (seconds or 30) * 20 do
 		if bs.log_count(s) >= count then return end
 		mt.sleep(0.05)
 	end
