@@ -34,6 +34,10 @@ static void log_open_info(const char *what, const bs_spool_open_info *info)
 	if (info->torn_bytes)
 		log_msg(LOG_WARNING, NULL, "%s %s: closed a torn last line of %zu bytes", what,
 		        spool_path, info->torn_bytes);
+	if (info->completed)
+		log_msg(LOG_NOTICE, NULL,
+		        "%s %s: its last record lacked only its line feed: completed", what,
+		        spool_path);
 	log_msg(LOG_INFO, NULL, "%s %s: chain continues after record %llu%s", what, spool_path,
 	        (unsigned long long)info->state.seq, info->from_rotated ? " (rotated file)" : "");
 }

@@ -165,6 +165,8 @@ run() {
 		# a whole record without LF: completed and kept in the chain
 		[ "$(grep -c 'torn-nolf\.eml ' "$D/$_name.all")" -eq 1 ] ||
 			fail "run $_name: the completed torn record is not in the chain once"
+		grep -q 'its last record lacked only its line feed: completed' "$D/$_name.mlog" ||
+			fail "run $_name: the milter did not report completing the last record"
 		_tear_note="record without LF completed"
 	else
 		grep -q "closed a torn last line of $TORN_BYTES bytes" "$D/$_name.mlog" ||
