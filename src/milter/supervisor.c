@@ -118,6 +118,14 @@ static int watch(pid_t child, const sigset_t *set, rate *r)
 		char what[128];
 		describe(status, what, sizeof what);
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (stopping && WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
+		    WTERMSIG(status) != SIGINT) {
+			/* a crash (or a sanitizer's abort) while stopping is no clean stop */
+			log_msg(LOG_ERR, NULL,
+			        "supervisor: the milter (pid %ld) %s while stopping; exiting",
+			        (long)child, what);
+			return EX_SOFTWARE;
+		}
 		if (stopping || code == 0) {
 			log_msg(LOG_INFO, NULL, "supervisor: the milter (pid %ld) %s; exiting",
 			        (long)child, what);

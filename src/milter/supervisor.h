@@ -9,7 +9,9 @@
  *   - turns SIGHUP into SIGUSR1 for the child (reload; libmilter itself
  *     would stop on SIGHUP), and passes SIGUSR1 and SIGUSR2 on unchanged;
  *   - passes SIGTERM and SIGINT on, waits for the child and exits 0 (or
- *     with the child's status if it failed);
+ *     with the child's status if it failed, or EX_SOFTWARE if it was killed
+ *     by a signal other than SIGTERM or SIGINT meanwhile: a crash while
+ *     stopping);
  *   - exits 0 when the child exits 0 on its own, and with the child's
  *     status when it exits with EX_USAGE or EX_CONFIG (a restart would fail
  *     the same way);
