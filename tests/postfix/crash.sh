@@ -130,7 +130,7 @@ run() {
 				kill -KILL "$_pid"
 			fi
 			_kills=$((_kills + 1))
-			bspf_wait_for '[ "$(n_starting)" -gt "$_starts" ]' 150 ||
+			bspf_wait_for '[ "$(n_starting)" -gt "$_starts" ]' 300 ||
 				fail "run $_name: the supervisor did not restart the milter: $(tail -n 3 "$BSPF_MLOG")"
 			_down=$((_down + $(now_ms) - _tkill))
 		else
@@ -140,7 +140,7 @@ run() {
 			[ $_kills -eq $_tear_at ] && tear fragment
 			bspf_start_milter
 			_restarts=$((_restarts + 1))
-			bspf_wait_for '[ "$(n_starting)" -gt "$_starts" ]' 150 ||
+			bspf_wait_for '[ "$(n_starting)" -gt "$_starts" ]' 300 ||
 				fail "run $_name: the milter did not start again"
 			_down=$((_down + $(now_ms) - _tkill))
 		fi
