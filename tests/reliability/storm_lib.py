@@ -285,8 +285,9 @@ class Log:
         return [line for line in self.lines if s in line]
 
     def text(self):
+        """The log's last 60 lines but those of scored messages."""
         self.poll()
-        return "\n".join(self.lines[-60:])
+        return "\n".join([line for line in self.lines if ": scored: " not in line][-60:])
 
 
 class Failure(Exception):
