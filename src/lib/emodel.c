@@ -119,14 +119,15 @@ char *bs_emodel_header(const bs_emodel *em, size_t *len)
 	bs_hex_encode(seedh, em->seed_hash, 32);
 	r = asprintf(&out,
 	             "%s %d\nkeyid %s\nbits %u\nn %s\nhs %s\nmodel %s\ntokenizer %u\n"
-	             "buckets-log2 %u\nsalt %s\nclip %u\nngram %u\nchargram %u\nscale %u\n"
+	             "buckets-log2 %u\nsalt %s\nclip %u\nngram %u\nchargram %u\n%sscale %u\n"
 	             "norm-root %u\nnorm-bits %u\n"
 	             "weight-bound %" PRId64 "\nscore-bound %" PRId64 "\nseed-hash %s\n"
 	             "created %" PRId64 "\nciphertexts %zu\nwidth %zu\nend\n",
 	             BS_EMODEL_MAGIC, BS_EMODEL_VERSION, em->pk.keyid_hex, em->pk.bits, n, hs,
 	             em->model_id_hex, em->tokenizer_version, em->fp.bits, salt, em->fp.clip,
-	             em->fp.ngram, em->fp.chargram, em->scale_bits, em->norm_root, em->norm_bits,
-	             em->weight_bound, em->score_bound, seedh, em->created, em->count, em->width);
+	             em->fp.ngram, em->fp.chargram, em->fp.subject ? "subject-tag 1\n" : "",
+	             em->scale_bits, em->norm_root, em->norm_bits, em->weight_bound,
+	             em->score_bound, seedh, em->created, em->count, em->width);
 	free(n);
 	free(hs);
 	if (r < 0)
@@ -267,6 +268,9 @@ int bs_emodel_parse_header(bs_emodel *em, const char *buf, size_t len, const cha
 	NUM("chargram", 0, 5, em->fp.chargram);
 	if (em->fp.chargram == 1 || em->fp.chargram == 2)
 		BAD("field 'chargram': must be 0 or in [3, 5]");
+	/* optional line, only for models with subject-tagged features */
+	if ((size_t)(end - p) > 12 && memcmp(p, "subject-tag ", 12) == 0)
+		NUM("subject-tag", 1, 1, em->fp.subject);
 	NUM("scale", 0, BS_MODEL_MAX_SCALE_BITS, em->scale_bits);
 	NUM("norm-root", 0, 4, em->norm_root);
 	NUM("norm-bits", 0, BS_MODEL_MAX_NORM_BITS, em->norm_bits);

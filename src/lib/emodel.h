@@ -36,7 +36,7 @@
 typedef struct bs_emodel {
 	bs_pubkey pk; /* from the header, validated */
 	unsigned tokenizer_version;
-	bs_feature_params fp; /* B, C, ngram, chargram, salt */
+	bs_feature_params fp; /* B, C, ngram, chargram, subject-tag, salt */
 	unsigned scale_bits;  /* F */
 	unsigned norm_root;   /* R: 0, 2 or 4 (model.h) */
 	unsigned norm_bits;   /* G */

@@ -270,6 +270,8 @@ int bs_emodel_verify(const bs_emodel *em, const bs_model *m, const uint8_t *seed
 		return MISMATCH("ngram");
 	if (em->fp.chargram != m->fp.chargram)
 		return MISMATCH("chargram");
+	if (em->fp.subject != m->fp.subject)
+		return MISMATCH("subject-tag");
 	if (em->scale_bits != m->scale_bits)
 		return MISMATCH("scale");
 	if (em->norm_root != m->norm_root)

@@ -11,7 +11,11 @@
 
 #include "features.h"
 
-#define MIN_SLOTS 256u
+#define MIN_SLOTS   256u
+#define SUBJECT_TAG "subject:"
+
+/* Where the current line stands, for subject-tagged features. */
+enum line_state { LINE_START, LINE_SAW_SUBJECT, LINE_SUBJECT, LINE_OTHER };
 
 struct slot {
 	uint32_t key; /* bucket + 1; 0 = empty */
@@ -29,6 +33,7 @@ struct bs_features {
 	unsigned long ntokens;
 	char prev[BS_TOKEN_MAX];
 	size_t prevlen; /* 0: no previous token in this message */
+	enum line_state line;
 	bs_feature_tap tap;
 	void *tap_arg;
 };
@@ -46,6 +51,8 @@ int bs_feature_params_check(const bs_feature_params *p, bs_error *err)
 	if (p->chargram != 0 && (p->chargram < 3 || p->chargram > 5))
 		return bs_error_set(err, BS_E_USAGE, "chargram %u must be 0 or in [3, 5]",
 		                    p->chargram);
+	if (p->subject > 1)
+		return bs_error_set(err, BS_E_USAGE, "subject-tag %u must be 0 or 1", p->subject);
 	return 0;
 }
 
@@ -95,6 +102,7 @@ void bs_features_reset(bs_features *f)
 	f->out_valid = 0;
 	f->ntokens = 0;
 	f->prevlen = 0;
+	f->line = LINE_START;
 }
 
 uint32_t bs_features_hash(const bs_feature_params *p, const char *tok, size_t len)
@@ -166,6 +174,39 @@ static void add_text(bs_features *f, const char *text, size_t len)
 		f->tap(f->tap_arg, text, len, b);
 }
 
+/* Subject-tagged features: follow the line, hash "subject:" + token. */
+static void subject_tag(bs_features *f, const char *tok, size_t len)
+{
+	char tagged[sizeof SUBJECT_TAG - 1 + BS_TOKEN_MAX];
+
+	switch (f->line) {
+	case LINE_START:
+		f->line =
+		    len == 7 && memcmp(tok, "subject", 7) == 0 ? LINE_SAW_SUBJECT : LINE_OTHER;
+		return;
+	case LINE_SAW_SUBJECT:
+		f->line = len == 1 && tok[0] == ':' ? LINE_SUBJECT : LINE_OTHER;
+		return;
+	case LINE_SUBJECT:
+		memcpy(tagged, SUBJECT_TAG, sizeof SUBJECT_TAG - 1);
+		memcpy(tagged + sizeof SUBJECT_TAG - 1, tok, len);
+		add_text(f, tagged, sizeof SUBJECT_TAG - 1 + len);
+		return;
+	case LINE_OTHER:
+		return;
+	}
+}
+
+void bs_features_break(bs_features *f)
+{
+	f->line = LINE_START;
+}
+
+void bs_features_break_cb(void *arg)
+{
+	bs_features_break(arg);
+}
+
 void bs_features_add_token(bs_features *f, const char *tok, size_t len)
 {
 	if (len == 0)
@@ -174,6 +215,8 @@ void bs_features_add_token(bs_features *f, const char *tok, size_t len)
 		len = BS_TOKEN_MAX;
 	f->ntokens++;
 	add_text(f, tok, len);
+	if (f->p.subject)
+		subject_tag(f, tok, len);
 	if (f->p.chargram && len >= 2 &&
 	    ((unsigned char)tok[0] >= 0x80 || isalnum((unsigned char)tok[0]))) {
 		/* "\1" + n bytes of "<word>": control bytes never occur in tokens */
@@ -209,6 +252,7 @@ void bs_features_token_cb(void *arg, const char *tok, size_t len)
 void bs_features_attach(bs_features *f, bs_tokenizer *t)
 {
 	bs_tok_init(t, bs_features_token_cb, f);
+	bs_tok_set_break(t, bs_features_break_cb);
 }
 
 static int cmp_bucket(const void *a, const void *b)

@@ -14,6 +14,17 @@
  * A token never contains a space (tokenize.h), so "a b" names the pair
  * unambiguously.  Pairs link consecutive tokens of the whole message stream,
  * as the MIME walker delivers them (subject, then body parts).
+ *
+ * Subject-tagged features (the model says subject-tag 1): on a line whose
+ * first two tokens are "subject" and ":" (the MIME walker delivers every
+ * Subject header as such a line; the Enron text starts with one), each
+ * further token of the line is hashed a second time as "subject:" + token.
+ * A token never contains ':', so the tagged text is never a token, a pair or
+ * a character n-gram.  Lines end at the tokenizer's break notices ('\n' and
+ * flushes; bs_features_attach wires them) and at bs_features_reset; a caller
+ * feeding tokens by hand calls bs_features_break at each line end.  Tagged
+ * features are counted as features but not as tokens, and form no pairs or
+ * n-grams.
  */
 #ifndef BS_FEATURES_H
 #define BS_FEATURES_H
@@ -34,6 +45,7 @@ typedef struct bs_feature_params {
 	unsigned clip;     /* C: counts are clipped to [0, C]; 1 = binary features */
 	unsigned ngram;    /* 1 = tokens, 2 = tokens and pairs of consecutive tokens */
 	unsigned chargram; /* 0, or n in [3, 5]: also the n-grams of "<word>" */
+	unsigned subject;  /* 1: Subject-line tokens also hashed as "subject:" + token */
 	uint8_t salt[BS_SALT_BYTES];
 } bs_feature_params;
 
@@ -65,9 +77,14 @@ uint32_t bs_features_hash(const bs_feature_params *p, const char *tok, size_t le
 
 /* Count one token of the current message (and its pair with the previous one). */
 void bs_features_add_token(bs_features *f, const char *tok, size_t len);
+/* A line of the current message ends (see subject-tagged features above). */
+void bs_features_break(bs_features *f);
 /* A bs_token_cb with arg = the bs_features. */
 void bs_features_token_cb(void *arg, const char *tok, size_t len);
-/* bs_tok_init(t, bs_features_token_cb, f): the tokenizer feeds f. */
+/* A bs_break_cb with arg = the bs_features. */
+void bs_features_break_cb(void *arg);
+/* bs_tok_init(t, bs_features_token_cb, f) and bs_tok_set_break(t,
+ * bs_features_break_cb): the tokenizer feeds f. */
 void bs_features_attach(bs_features *f, bs_tokenizer *t);
 
 /* The current message's features sorted by bucket, counts clipped; the array

@@ -45,7 +45,7 @@ void bs_mime_free(bs_mime *m)
 
 void bs_mime_reset(bs_mime *m)
 {
-	bs_tok_init(m->tok, m->tok->cb, m->tok->arg);
+	bs_tok_reset(m->tok);
 	m->anomalies = 0;
 	m->in_rest = 0;
 	m->sink = SINK_DISCARD;

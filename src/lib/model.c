@@ -278,7 +278,9 @@ char *bs_model_format(bs_model *m, size_t *len)
 	sb_printf(&b, "%s %d\n", BS_MODEL_MAGIC, BS_MODEL_VERSION);
 	sb_printf(&b, "tokenizer %u\nngram %u\nchargram %u\nbits %u\nsalt %s\nclip %u\n",
 	          m->tokenizer_version, m->fp.ngram, m->fp.chargram, m->fp.bits, salt, m->fp.clip);
-	if (m->norm_root) /* optional pair: models without it stay as they were */
+	if (m->fp.subject) /* optional lines: models without them stay as they were */
+		sb_printf(&b, "subject-tag 1\n");
+	if (m->norm_root)
 		sb_printf(&b, "norm-root %u\nnorm-bits %u\n", m->norm_root, m->norm_bits);
 	sb_printf(&b, "scale-bits %u\nweight-bound %lld\n", m->scale_bits,
 	          (long long)m->weight_bound);

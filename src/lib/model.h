@@ -50,7 +50,7 @@
 
 typedef struct bs_model {
 	unsigned tokenizer_version;
-	bs_feature_params fp; /* B, C, ngram, salt */
+	bs_feature_params fp; /* B, C, ngram, chargram, subject-tag, salt */
 	unsigned scale_bits;  /* F */
 	unsigned norm_root;   /* R: 0 (no normalization), 2 or 4 */
 	unsigned norm_bits;   /* G: 0 when R = 0 */

@@ -17,7 +17,7 @@
 #include "tokenize.h"
 
 #define MODEL_MAX_FILE   ((size_t)512 << 20)
-#define SCORE_BOUND_LINE 13 /* the header has a fixed layout (+2 with norm-root) */
+#define SCORE_BOUND_LINE 13 /* fixed layout (+1 with subject-tag, +2 with norm-root) */
 
 struct reader {
 	const char *p, *end, *name;
@@ -167,6 +167,12 @@ static int parse_header(struct reader *r, bs_model *m, long long *nweights)
 	if (int_field(r, "clip", 1, BS_FEATURES_MAX_CLIP, &v) < 0)
 		return -1;
 	m->fp.clip = (unsigned)v;
+	/* Optional line, only in models with subject-tagged features. */
+	if ((size_t)(r->end - r->p) > 12 && memcmp(r->p, "subject-tag ", 12) == 0) {
+		if (int_field(r, "subject-tag", 1, 1, &v) < 0)
+			return -1;
+		m->fp.subject = 1;
+	}
 	/* Optional pair, only in normalized models. */
 	if ((size_t)(r->end - r->p) > 10 && memcmp(r->p, "norm-root ", 10) == 0) {
 		if (int_field(r, "norm-root", 2, 4, &v) < 0)
@@ -266,7 +272,7 @@ bs_model *bs_model_parse(const char *buf, size_t len, const char *name, bs_error
 		bs_error_set(err, BS_E_DATA,
 		             "%s:%u: field 'score-bound': declared %lld but the weights and "
 		             "constant give %lld",
-		             name, SCORE_BOUND_LINE + (m->norm_root ? 2 : 0),
+		             name, SCORE_BOUND_LINE + m->fp.subject + (m->norm_root ? 2 : 0),
 		             (long long)m->score_bound, (long long)bound);
 		goto fail;
 	}

@@ -32,6 +32,17 @@ void bs_tok_init(bs_tokenizer *t, bs_token_cb cb, void *arg)
 	t->arg = arg;
 }
 
+void bs_tok_set_break(bs_tokenizer *t, bs_break_cb brk)
+{
+	t->brk = brk;
+}
+
+void bs_tok_reset(bs_tokenizer *t)
+{
+	t->len = 0;
+	t->skipping = 0;
+}
+
 static void tok_end_run(bs_tokenizer *t)
 {
 	if (t->len > 0 && !t->skipping)
@@ -43,6 +54,8 @@ static void tok_end_run(bs_tokenizer *t)
 void bs_tok_flush(bs_tokenizer *t)
 {
 	tok_end_run(t);
+	if (t->brk)
+		t->brk(t->arg);
 }
 
 void bs_tok_feed(bs_tokenizer *t, const char *text, size_t len)
@@ -59,6 +72,8 @@ void bs_tok_feed(bs_tokenizer *t, const char *text, size_t len)
 			if (cls == C_PUNCT) {
 				char ch = (char)c;
 				t->cb(t->arg, &ch, 1);
+			} else if (c == '\n' && t->brk) {
+				t->brk(t->arg);
 			}
 			p++;
 			continue;

@@ -29,6 +29,11 @@
  *                   skipped anyway).
  * Tokens are passed to the callback as (pointer, length), not NUL-terminated;
  * the pointer is valid only during the call.
+ *
+ * An optional break callback (bs_tok_set_break) is called with the same arg
+ * after every '\n' byte and at every bs_tok_flush, each time after the pending
+ * token: the feature hasher uses it to know where a line (such as the
+ * "Subject: ..." line) ends.  It never changes the tokens.
  */
 #ifndef BS_TOKENIZE_H
 #define BS_TOKENIZE_H
@@ -39,16 +44,23 @@
 #define BS_TOKEN_MAX         64
 
 typedef void (*bs_token_cb)(void *arg, const char *tok, size_t len);
+typedef void (*bs_break_cb)(void *arg);
 
 typedef struct bs_tokenizer {
 	bs_token_cb cb;
+	bs_break_cb brk; /* NULL: no break notices */
 	void *arg;
 	size_t len;   /* bytes of the current token in buf */
 	int skipping; /* current run exceeded BS_TOKEN_MAX: drop bytes until it ends */
 	char buf[BS_TOKEN_MAX];
 } bs_tokenizer;
 
+/* Initialise: callback cb with arg, no break callback. */
 void bs_tok_init(bs_tokenizer *t, bs_token_cb cb, void *arg);
+/* Set (or clear with NULL) the break callback; it gets the same arg as cb. */
+void bs_tok_set_break(bs_tokenizer *t, bs_break_cb brk);
+/* Drop a pending token (a new message starts); keeps cb, brk and arg. */
+void bs_tok_reset(bs_tokenizer *t);
 /* Feed text; may be called with any split of the input. */
 void bs_tok_feed(bs_tokenizer *t, const char *text, size_t len);
 /* End of a text segment: emits a pending token. The next feed starts fresh. */

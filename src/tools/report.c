@@ -114,9 +114,11 @@ int audit_markdown(FILE *out, const struct audit *a, vocab *voc, unsigned top, c
 	fprintf(out, "| | |\n|---|---|\n| model id (SHA-256 of the file) | `%s` |\n", id);
 	fprintf(out, "| test set | %zu messages: %zu ham, %zu spam |\n", a->n, a->nham, a->nspam);
 	fprintf(out,
-	        "| features | tokenizer %u, ngram %u, B = %u (%lu buckets), counts clipped to "
+	        "| features | tokenizer %u, ngram %u%s, B = %u (%lu buckets), counts clipped to "
 	        "C = %u |\n",
-	        m->tokenizer_version, m->fp.ngram, m->fp.bits, 1ul << m->fp.bits, m->fp.clip);
+	        m->tokenizer_version, m->fp.ngram,
+	        m->fp.subject ? ", Subject-line tokens also as \"subject:token\"" : "", m->fp.bits,
+	        1ul << m->fp.bits, m->fp.clip);
 	fprintf(out, "| weights | %zu non-zero lines, scale F = %u bits |\n", m->n, m->scale_bits);
 	if (m->norm_root) {
 		fprintf(out,

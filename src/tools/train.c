@@ -3,7 +3,8 @@
  * (blindscore-model(5)) and private vocabulary side file.
  *
  * Reads the corpus in path order, extracts features with the shared chain
- * (extract.h), normalizes each message's counts by N^(1/R) (by default R = 2,
+ * (extract.h; by default with subject-tagged features, features.h),
+ * normalizes each message's counts by N^(1/R) (by default R = 2,
  * N = sum count^2; model.h), cross-validates the liblinear C on stratified folds drawn from
  * the seed, picks the threshold on the out-of-fold decision values for a
  * target false-positive rate, trains on everything, quantizes and writes.
@@ -31,10 +32,11 @@
 #define PROG              "blindscore-train"
 #define MAX_GRID          16
 #define DEFAULT_GRID      "0.125,0.25,0.5" /* without normalization */
-#define DEFAULT_GRID_L2   "16,32,64"       /* with norm-root 2 */
+#define DEFAULT_GRID_L2   "32,64,128"      /* with norm-root 2 */
 #define DEFAULT_GRID_L4   "1,2,4"          /* with norm-root 4 */
 #define DEFAULT_NORM_ROOT 2
 #define DEFAULT_NORM_BITS 10 /* or the largest that fits B and C */
+#define DEFAULT_SUBJECT   1  /* subject-tagged features */
 
 struct opts {
 	struct sources src;
@@ -68,6 +70,7 @@ static void usage(FILE *f)
 	    "  -c, --clip C          clip per-bucket counts to C (default 1: binary)\n"
 	    "  -n, --ngram N         1: tokens; 2: tokens and token pairs (default 1)\n"
 	    "  -g, --chargram N      also character N-grams of words, N in 3..5 (default 0: off)\n"
+	    "      --subject-tag T   1: Subject tokens also as \"subject:token\" (default %d)\n"
 	    "  -r, --norm-root R     divide counts by N^(1/R), N = sum of squared counts: R 2, 4\n"
 	    "                        or 0 for none (default %d)\n"
 	    "      --norm-bits G     fraction bits of the integer N^(1/R) (default %d, less\n"
@@ -85,7 +88,8 @@ static void usage(FILE *f)
 	    "  -o, --output MODEL    model file;  -v, --vocab FILE  vocabulary side file\n"
 	    "  -f, --force           overwrite existing files; -j N threads (default 2)\n"
 	    "  -q, --quiet           no summary;  -h, --help;  -V, --version\n",
-	    DEFAULT_NORM_ROOT, DEFAULT_NORM_BITS, DEFAULT_GRID_L2, DEFAULT_GRID_L4, DEFAULT_GRID);
+	    DEFAULT_SUBJECT, DEFAULT_NORM_ROOT, DEFAULT_NORM_BITS, DEFAULT_GRID_L2, DEFAULT_GRID_L4,
+	    DEFAULT_GRID);
 }
 
 static int parse_grid(struct opts *o, const char *s)
@@ -132,7 +136,7 @@ static unsigned long num(const char *s, unsigned long lo, unsigned long hi, cons
 
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-	enum { O_SPLIT = 256, O_HOLDOUT, O_PLAIN, O_RFC822, O_SALT, O_NORM_BITS };
+	enum { O_SPLIT = 256, O_HOLDOUT, O_PLAIN, O_RFC822, O_SALT, O_NORM_BITS, O_SUBJECT };
 	static const struct option lo[] = {{"ham", 1, 0, 'H'},
 	                                   {"spam", 1, 0, 'S'},
 	                                   {"manifest", 1, 0, 'm'},
@@ -144,6 +148,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	                                   {"clip", 1, 0, 'c'},
 	                                   {"ngram", 1, 0, 'n'},
 	                                   {"chargram", 1, 0, 'g'},
+	                                   {"subject-tag", 1, 0, O_SUBJECT},
 	                                   {"cost", 1, 0, 'C'},
 	                                   {"folds", 1, 0, 'k'},
 	                                   {"fpr", 1, 0, 'p'},
@@ -204,6 +209,9 @@ static void parse_args(struct opts *o, int argc, char **argv)
 			o->fp.chargram = (unsigned)num(optarg, 0, 5, "chargram");
 			if (o->fp.chargram == 1 || o->fp.chargram == 2)
 				die(64, "--chargram '%s' must be 0 or in [3, 5]", optarg);
+			break;
+		case O_SUBJECT:
+			o->fp.subject = (unsigned)num(optarg, 0, 1, "subject-tag");
 			break;
 		case 'r':
 			o->norm_root = (unsigned)num(optarg, 0, 4, "norm root");
@@ -369,6 +377,7 @@ int main(int argc, char **argv)
 	o.fp.bits = 18;
 	o.fp.clip = 1;
 	o.fp.ngram = 1;
+	o.fp.subject = DEFAULT_SUBJECT;
 	parse_grid(&o, DEFAULT_GRID);
 	o.folds = 5;
 	o.fpr = 0.005;

@@ -1,7 +1,7 @@
 /*
  * test_features.c - feature hashing: SipHash-2-4 vectors (the paper's and an
  * independent implementation), bucket reduction, clipping, sorting, reuse,
- * pairs, character n-grams, tokenizer wiring.
+ * pairs, character n-grams, tokenizer wiring, subject-tagged features.
  */
 #include "config.h"
 
@@ -214,6 +214,66 @@ START_TEST(tokenizer_wiring)
 }
 END_TEST
 
+/* Subject-tagged features: only on lines starting "subject :", ended by a
+ * line break or a flush, fed in any split; nothing extra when off. */
+START_TEST(subject_tagging)
+{
+	static const char text[] = "Subject: Cheap pills\nsubject here\nhi subject: x\n";
+	bs_feature_params p = params(20, 255, 1);
+	const bs_feature *out;
+	size_t n;
+	bs_tokenizer t;
+	bs_features *f;
+
+	p.subject = 1;
+	f = bs_features_new(&p, NULL);
+	bs_features_attach(f, &t);
+	for (size_t split = 0; split < sizeof text - 1; split++) {
+		bs_features_reset(f);
+		bs_tok_feed(&t, text, split);
+		bs_tok_feed(&t, text + split, sizeof text - 1 - split);
+		bs_tok_flush(&t);
+		n = bs_features_get(f, &out);
+		/* subject : cheap pills here hi x + subject:cheap subject:pills */
+		ck_assert_uint_eq(bs_features_tokens(f), 10);
+		ck_assert_uint_eq(n, 9);
+		ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:cheap", 13)), 1);
+		ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:pills", 13)), 1);
+		ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject", 7)), 3);
+		ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:here", 12)), 0);
+		ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:x", 9)), 0);
+	}
+	/* a flush ends the line, as the MIME walker's end of a Subject header */
+	bs_features_reset(f);
+	bs_tok_feed(&t, "subject : a", 11);
+	bs_tok_flush(&t);
+	bs_tok_feed(&t, "b", 1);
+	bs_tok_flush(&t);
+	n = bs_features_get(f, &out);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:a", 9)), 1);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:b", 9)), 0);
+	/* reset starts a new line; tokens fed by hand, bs_features_break */
+	bs_features_reset(f);
+	bs_features_add_token(f, "subject", 7);
+	bs_features_add_token(f, ":", 1);
+	bs_features_add_token(f, "y", 1);
+	bs_features_break(f);
+	bs_features_add_token(f, "z", 1);
+	n = bs_features_get(f, &out);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(count_of(out, n, bs_features_hash(&p, "subject:y", 9)), 1);
+	bs_features_free(f);
+
+	p.subject = 0; /* off: the tokens only, as models before the option */
+	f = bs_features_new(&p, NULL);
+	bs_features_attach(f, &t);
+	bs_tok_feed(&t, text, sizeof text - 1);
+	bs_tok_flush(&t);
+	ck_assert_uint_eq(bs_features_get(f, &out), 7);
+	bs_features_free(f);
+}
+END_TEST
+
 START_TEST(bad_params)
 {
 	bs_error err;
@@ -226,6 +286,10 @@ START_TEST(bad_params)
 	p = params(18, 1, 3);
 	ck_assert_ptr_null(bs_features_new(&p, &err));
 	ck_assert_ptr_nonnull(strstr(err.msg, "ngram"));
+	p = params(18, 1, 1);
+	p.subject = 2;
+	ck_assert_ptr_null(bs_features_new(&p, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "subject-tag"));
 }
 END_TEST
 
@@ -240,6 +304,7 @@ int main(void)
 	tcase_add_test(tc, many_tokens_bounded);
 	tcase_add_test(tc, pairs_and_chargrams);
 	tcase_add_test(tc, tokenizer_wiring);
+	tcase_add_test(tc, subject_tagging);
 	tcase_add_test(tc, bad_params);
 	suite_add_tcase(s, tc);
 	return unit_run(s, CK_FORK_GETENV);

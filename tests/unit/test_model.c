@@ -172,6 +172,42 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* The optional subject-tag line: written after clip only when set, read back,
+ * the line numbers after it shift by one; 0 or 2 refused. */
+START_TEST(subject_tag_line)
+{
+	bs_model *m = small_model(), *r;
+	size_t len;
+	char *text = bs_model_format(m, &len), *t2;
+	bs_error err;
+
+	ck_assert_ptr_null(strstr(text, "subject-tag"));
+	free(text);
+	m->fp.subject = 1;
+	text = bs_model_format(m, &len);
+	ck_assert_ptr_nonnull(strstr(text, "\nclip 3\nsubject-tag 1\nscale-bits 4\n"));
+	r = bs_model_parse(text, len, "t.model", &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_uint_eq(r->fp.subject, 1);
+	ck_assert_mem_eq(m->id, r->id, BS_MODEL_ID_BYTES);
+	bs_model_free(r);
+	t2 = malloc(len + 1);
+	for (const char *bad = "02"; *bad; bad++) {
+		memcpy(t2, text, len);
+		*(strstr(t2, "subject-tag 1") + 12) = *bad;
+		ck_assert_ptr_null(bs_model_parse(t2, len, "t.model", &err));
+		ck_assert_msg(strstr(err.msg, "t.model:8: field 'subject-tag'"), "%s", err.msg);
+	}
+	memcpy(t2, text, len);
+	memcpy(strstr(t2, "score-bound ") + 12, "9", 1); /* now line 14 */
+	ck_assert_ptr_null(bs_model_parse(t2, len, "t.model", &err));
+	ck_assert_msg(strstr(err.msg, "t.model:14: field 'score-bound'"), "%s", err.msg);
+	free(t2);
+	free(text);
+	bs_model_free(m);
+}
+END_TEST
+
 /* Replace line `line` (1-based) of the canonical text with `repl` and expect
  * an error mentioning `field` and ":line:". */
 static void expect_error(const char *repl, unsigned line, const char *field)
@@ -307,6 +343,7 @@ int main(void)
 	tcase_add_test(tc, saturation);
 	tcase_add_test(tc, normalized);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, subject_tag_line);
 	tcase_add_test(tc, malformed_fields);
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, metrics_by_hand);
