@@ -377,6 +377,8 @@ class Scenario:
                                                              len(bad_lines)))
         check(" tempfailed=0 " in counters[0], "tempfailed: " + counters[0])
         check(real >= a["min_reloads"], "only %d reloads for %d signals" % (real, sent))
+        check(ok1 - ok0 >= a["min_swaps"], "only %d successful reloads during the storm" %
+              (ok1 - ok0))
         check(bad1 - bad0 >= broken_sent, "%d broken variants, %d failed reloads" %
               (broken_sent, bad1 - bad0))
 
@@ -508,6 +510,7 @@ def main():
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--pause-ms", type=float, default=200)
     p.add_argument("--min-reloads", type=int, default=10)
+    p.add_argument("--min-swaps", type=int, default=4, help="successful reloads in the storm")
     p.add_argument("--no-warmup", action="store_true", help="no reloads before the storm")
     p.add_argument("--slow", type=float, default=1.0, help="timeouts x (valgrind)")
     p.add_argument("--no-memory", action="store_true", help="no mappings/RSS check")
@@ -522,7 +525,8 @@ def main():
     args = {
         "milter": o.milter, "signals": o.signals, "period": o.period_ms / 1000.0,
         "broken_every": o.broken_every, "broken": broken, "workers": o.workers,
-        "pause": o.pause_ms / 1000.0, "min_reloads": o.min_reloads, "abort_rate": 0.03,
+        "pause": o.pause_ms / 1000.0, "min_reloads": o.min_reloads,
+        "min_swaps": o.min_swaps, "abort_rate": 0.03,
         "warmup": not o.no_warmup, "timeout": 30 * o.slow, "settle": 0.3 * o.slow,
         "start_timeout": 30 * o.slow, "stop_timeout": 30 * o.slow,
         "reload_timeout": 60 * o.slow, "memory": not o.no_memory, "wrapper": o.wrapper.split(),
