@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "features.h"
+#include "mime.h"
 #include "tokenize.h"
 #include "unit.h"
 
@@ -274,6 +275,67 @@ START_TEST(subject_tagging)
 }
 END_TEST
 
+/* Raw mail through the MIME walker: the Subject header (RFC 2047) is tagged,
+ * the body is not, a nested message's Subject is; the same features whether
+ * the message comes whole, in chunks of 1..64 bytes, or as libmilter gives it. */
+static const char raw_msg[] =
+    "From: a@example.org\r\nSubject: =?utf-8?q?Cheap_pills?=\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nbody words here\r\n"
+    "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nmore\r\n--b--\r\n";
+
+static size_t mime_features(bs_features *f, bs_tokenizer *t, size_t chunk, bs_feature *copy)
+{
+	bs_mime *m = bs_mime_new(BS_MIME_RFC822, t);
+	const bs_feature *out;
+	size_t n, len = sizeof raw_msg - 1;
+
+	bs_features_reset(f);
+	if (chunk == 0) { /* libmilter: headers one by one, then the body */
+		const char *body = strstr(raw_msg, "\r\n\r\n") + 4;
+		bs_mime_header(m, "From", " a@example.org");
+		bs_mime_header(m, "Subject", " =?utf-8?q?Cheap_pills?=");
+		bs_mime_header(m, "Content-Type", " multipart/mixed; boundary=\"b\"");
+		bs_mime_end_headers(m);
+		bs_mime_body(m, body, len - (size_t)(body - raw_msg));
+	} else {
+		for (size_t i = 0; i < len; i += chunk)
+			bs_mime_feed(m, raw_msg + i, len - i < chunk ? len - i : chunk);
+	}
+	bs_mime_finish(m);
+	bs_mime_free(m);
+	n = bs_features_get(f, &out);
+	memcpy(copy, out, n * sizeof *out);
+	return n;
+}
+
+START_TEST(subject_tagging_mime)
+{
+	bs_feature_params p = params(20, 255, 1);
+	bs_feature whole[64], part[64];
+	bs_tokenizer t;
+	bs_features *f;
+	size_t n;
+
+	p.subject = 1;
+	f = bs_features_new(&p, NULL);
+	bs_features_attach(f, &t);
+	n = mime_features(f, &t, sizeof raw_msg, whole);
+	ck_assert_uint_eq(count_of(whole, n, bs_features_hash(&p, "subject:cheap", 13)), 1);
+	ck_assert_uint_eq(count_of(whole, n, bs_features_hash(&p, "subject:pills", 13)), 1);
+	ck_assert_uint_eq(count_of(whole, n, bs_features_hash(&p, "subject:inner", 13)), 1);
+	ck_assert_uint_eq(count_of(whole, n, bs_features_hash(&p, "subject:body", 12)), 0);
+	ck_assert_uint_eq(count_of(whole, n, bs_features_hash(&p, "subject:more", 12)), 0);
+	ck_assert_uint_eq(count_of(whole, n, bs_features_hash(&p, "body", 4)), 1);
+	for (size_t chunk = 0; chunk <= 64; chunk++) {
+		ck_assert_uint_eq(mime_features(f, &t, chunk, part), n);
+		ck_assert_msg(memcmp(part, whole, n * sizeof *part) == 0, "chunk %zu differs",
+		              chunk);
+	}
+	bs_features_free(f);
+}
+END_TEST
+
 START_TEST(bad_params)
 {
 	bs_error err;
@@ -305,6 +367,7 @@ int main(void)
 	tcase_add_test(tc, pairs_and_chargrams);
 	tcase_add_test(tc, tokenizer_wiring);
 	tcase_add_test(tc, subject_tagging);
+	tcase_add_test(tc, subject_tagging_mime);
 	tcase_add_test(tc, bad_params);
 	suite_add_tcase(s, tc);
 	return unit_run(s, CK_FORK_GETENV);
