@@ -43,7 +43,7 @@
 #define BS_DJN_BULK_BYTES     ((size_t)256 << 20)
 
 typedef struct bs_djn_table {
-	const bs_pubkey *pk; /* not owned; must outlive the table */
+	const bs_pubkey *pk; /* not owned; must outlive the table (NULL in a scorer's shared table) */
 	bs_mm mm;            /* arithmetic mod n^2 */
 	unsigned window;     /* w */
 	unsigned steps;      /* comb steps (1 = classic fixed window) */

@@ -18,7 +18,9 @@
  *
  * A scorer is shared by threads: bs_scorer_score is thread-safe.  The
  * encrypted model must outlive the scorer; one model may serve several
- * scorers (same engine).
+ * scorers (same engine).  Scorers of the same public key (and comb shape)
+ * share one randomizer table, built by the first and freed with the last,
+ * so a milter reload that keeps the key builds none.
  */
 #ifndef BS_SCORER_H
 #define BS_SCORER_H

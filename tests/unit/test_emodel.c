@@ -257,6 +257,56 @@ START_TEST(test_score_exact)
 }
 END_TEST
 
+/* Scorers of one key share a randomizer table (a milter reload keeping the
+ * key builds none); it outlives the scorer and the key that made it; other
+ * keys and comb shapes get their own. */
+START_TEST(test_shared_table)
+{
+	bs_error err;
+	char path2[300];
+	bs_emodel *em1 = bs_emodel_load(path, &sk.pub, &err);
+	bs_emodel *em2 = bs_emodel_load(path, &sk.pub, &err);
+	ck_assert_ptr_nonnull(em1);
+	ck_assert_ptr_nonnull(em2);
+	snprintf(path2, sizeof path2, "%s/other-key.bsm", dir);
+	ck_assert_msg(bs_emodel_encrypt(model, &sk2.pub, seed, 1, 0, path2, 0, &err) == 0, "%s",
+	              err.msg);
+	bs_emodel *em3 = bs_emodel_load(path2, &sk2.pub, &err);
+	ck_assert_ptr_nonnull(em3);
+
+	bs_scorer *s1 = bs_scorer_new(em1, 4, 0, &err);
+	bs_scorer *s2 = bs_scorer_new(em2, 4, 4, &err);
+	bs_scorer *s3 = bs_scorer_new(em3, 4, 0, &err);
+	bs_scorer *s4 = bs_scorer_new(em2, 5, 0, &err);
+	ck_assert(s1 && s2 && s3 && s4);
+	ck_assert_ptr_eq(bs_scorer_djn(s1), bs_scorer_djn(s2));
+	ck_assert_ptr_ne(bs_scorer_djn(s1), bs_scorer_djn(s3)); /* another key */
+	ck_assert_ptr_ne(bs_scorer_djn(s2), bs_scorer_djn(s4)); /* another shape */
+	bs_scorer_free(s1);
+	bs_emodel_free(em1); /* the key the table was built from is gone */
+
+	bs_feature f[1 << B];
+	size_t n;
+	mpz_t c, m;
+	mpz_inits(c, m, NULL);
+	for (int i = 0; i < 50; i++) {
+		random_features(f, &n);
+		bs_scorer_score(s2, f, n, c);
+		ck_assert(bs_paillier_decrypt(&sk, m, c, &err) == 0);
+		ck_assert_int_eq(mpz_get_si(m), (long)bs_model_score(model, f, n));
+		bs_scorer_score(s3, f, n, c);
+		ck_assert(bs_paillier_decrypt(&sk2, m, c, &err) == 0);
+		ck_assert_int_eq(mpz_get_si(m), (long)bs_model_score(model, f, n));
+	}
+	mpz_clears(c, m, NULL);
+	bs_scorer_free(s2);
+	bs_scorer_free(s4);
+	bs_scorer_free(s3);
+	bs_emodel_free(em2);
+	bs_emodel_free(em3);
+}
+END_TEST
+
 #define NTAP 300
 static char taps[NTAP][65];
 static int ntaps;
@@ -389,6 +439,7 @@ int main(void)
 	tcase_add_test(tc, test_load_refusals);
 	tcase_add_test(tc, test_verify);
 	tcase_add_test(tc, test_score_exact);
+	tcase_add_test(tc, test_shared_table);
 	tcase_add_test(tc, test_score_exact_norm);
 	tcase_add_test(tc, test_randomizers_never_reused);
 	tcase_add_test(tc, test_bound_refused);
