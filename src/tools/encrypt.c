@@ -60,6 +60,12 @@ static void print_info(const bs_emodel *em, const char *path)
 	printf("model id     %s\n", em->model_id_hex);
 	printf("buckets      2^%u (+1 constant), clip %u, ngram %u, tokenizer %u\n", em->fp.bits,
 	       em->fp.clip, em->fp.ngram, em->tokenizer_version);
+	printf("features     chargram %u, subject-tag %u, normalization ", em->fp.chargram,
+	       em->fp.subject);
+	if (em->norm_root)
+		printf("N^(1/%u), %u bits\n", em->norm_root, em->norm_bits);
+	else
+		printf("none\n");
 	printf("scale        2^%u, weight bound %lld, score bound %lld\n", em->scale_bits,
 	       (long long)em->weight_bound, (long long)em->score_bound);
 	printf("sha256       %s\n", em->file_hash_hex);
