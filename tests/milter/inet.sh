@@ -2,9 +2,10 @@
 # inet.sh - an inet socket on 127.0.0.1 (a free port): the milter listens
 # there and only there, scores, and one session takes about as long as over
 # a unix socket: latency.lua measures 20 sessions on each (one after the
-# other) and fails above 20 x 25 ms (TCP_NODELAY and the DATA callback
-# avoid 40 ms stalls); inet must be within 10 ms a session of unix.  Prints
-# both means.
+# other) and fails if even the fastest takes over 30 ms (TCP_NODELAY and
+# the DATA callback avoid 40 ms stalls, which hit every session); the
+# fastest inet session must be within 10 ms of the fastest unix one (the
+# fastest, not the mean: CI machines at load 15+ slow some sessions).
 . "${top_srcdir:?}/tests/milter/fixture.sh"
 
 # a port nothing listens on or is bound to (checked in /proc/net/tcp)
@@ -37,7 +38,7 @@ lua_wait || fail "latency.lua"
 grep -q "no listening TCP socket found" "$D/in.log" && fail "TCP_NODELAY was not set"
 un=$(cat "$D/un.done")
 in=$(cat "$D/in.done")
-echo "one session: unix socket $un ms, inet socket $in ms"
+echo "one session (the fastest of 20): unix socket $un ms, inet socket $in ms"
 awk -v u="$un" -v i="$in" 'BEGIN { exit !(i <= u + 10) }' ||
 	fail "inet ($in ms) more than 10 ms a session slower than unix ($un ms)"
 sanitizers_clean

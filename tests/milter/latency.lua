@@ -1,8 +1,9 @@
 -- latency.lua - 20 one-message sessions (connect, message, disconnect, as
 -- Postfix does per SMTP session) after 3 for warming up; prints the mean
--- time per session and fails if 20 take more than 20 x 25 ms (a stalled
--- session waits about 40 ms at least once: DESIGN.md section 8; without
--- TCP_NODELAY 20 sessions take about 900 ms here, with it 50 to 100 ms).  BS_SOCKET is
+-- and the fastest session and fails if even the fastest takes more than
+-- 30 ms (a stalled session waits about 40 ms at least once: DESIGN.md
+-- section 8; without TCP_NODELAY 20 sessions take about 900 ms here, with
+-- it 50 to 100 ms).  BS_SOCKET is
 -- the milter's socket for mt.connect; BS_AFTER (optional) a file to wait
 -- for before measuring, BS_DONE a file to create after, so that two
 -- instances measure one after the other.
@@ -45,11 +46,18 @@ if after then
 		n = n + 1
 	end
 end
-local t0 = bs.now()
-for i = 1, 20 do session("L" .. i) end
+-- The fastest of the 20 sessions is what a stall shows in: Nagle against a
+-- delayed ACK adds about 40 ms to every session, while a loaded machine
+-- (CI at load 15+) slows only some of them; the mean is printed too.
+local t0, best = bs.now(), math.huge
+for i = 1, 20 do
+	local t1 = bs.now()
+	session("L" .. i)
+	best = math.min(best, bs.now() - t1)
+end
 local total = bs.now() - t0
-bs.write(bs.env("BS_DONE"), string.format("%.2f\n", total * 1000 / 20))
-mt.echo(string.format("latency (%s): 20 sessions in %.0f ms, %.2f ms each", sock, total * 1000,
-	total * 1000 / 20))
-bs.check(total <= 20 * 0.025, "20 sessions within 20 x 25 ms")
+bs.write(bs.env("BS_DONE"), string.format("%.2f\n", best * 1000))
+mt.echo(string.format("latency (%s): 20 sessions in %.0f ms, %.2f ms each, fastest %.2f ms",
+	sock, total * 1000, total * 1000 / 20, best * 1000))
+bs.check(best <= 0.030, "the fastest of 20 sessions within 30 ms (a stall adds about 40 ms)")
 bs.check(bs.spool_lines() == 23, "23 records")
