@@ -153,10 +153,7 @@ for c in $CASES; do
 			[ "$got" = "$want" ] ||
 				fail "$name ($how, $qid): spool decrypts to $got, offline score $want"
 			[ "$hdrs" -eq 1 ] || fail "$name ($how, $qid): $hdrs X-Blindscore headers, expected 1"
-			hgot=$("$T/blindscore-decrypt" --insecure-test-key -k "$D/k.sec" -m "$M" --headers \
-				-a -f csv --no-progress "$dump" | awk -F, 'NR == 1 {
-					for (i = 1; i <= NF; i++) if ($i == "score") s = i; next }
-					{ print $s }')
+			hgot=$(header_score "$M" "$dump")
 			[ "$hgot" = "$want" ] ||
 				fail "$name ($how, $qid): header decrypts to '$hgot', offline score $want"
 			echo "$name ($how, $qid): spool and header decrypt to the offline score $want"

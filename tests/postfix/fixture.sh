@@ -72,6 +72,15 @@ offline() {
 	"$T/blindscore-score" -M "$1" --rfc822 "$2" | cut -f2
 }
 
+# header_score MODEL FILE: the score the X-Blindscore header of FILE (a
+# message as delivered) decrypts to under MODEL.
+header_score() {
+	"$T/blindscore-decrypt" --insecure-test-key -k "$D/k.sec" -m "$1" --headers -a -f csv \
+		--no-progress "$2" | awk -F, 'NR == 1 {
+			for (i = 1; i <= NF; i++) if ($i == "score") s = i; next }
+			{ print $s }'
+}
+
 # decrypt_csv OUT MODEL... : decrypt the spool (--all, csv) into OUT as
 # "queueid score modelid sender" lines; fails unless every record is good.
 decrypt_csv() {

@@ -367,10 +367,7 @@ for c in $CASES; do
 			[ "$env" = "$qid $want_sender <$name@test.example.org>" ] ||
 				fail "$name ($how, $qid): record's queueid/sender/msgid '$env'"
 			[ "$hdrs" -eq 1 ] || fail "$name ($how, $qid): $hdrs X-Blindscore headers, expected 1"
-			hgot=$("$T/blindscore-decrypt" --insecure-test-key -k "$D/k.sec" -m "$M" --headers \
-				-a -f csv --no-progress "$dump" | awk -F, 'NR == 1 {
-					for (i = 1; i <= NF; i++) if ($i == "score") s = i; next }
-					{ print $s }')
+			hgot=$(header_score "$M" "$dump")
 			[ "$hgot" = "$want" ] ||
 				fail "$name ($how, $qid): header decrypts to '$hgot', offline score $want"
 			echo "$name ($how, $qid): spool and header decrypt to the offline score $want; sender $want_sender"
