@@ -1,7 +1,8 @@
 /*
  * main.c - blindscore-milter: start-up in milter-regex's order (flags,
- * config, key and model, socket, daemon, pid file, spool, privileges, run),
- * optionally under the -A supervisor (supervisor.h).
+ * config, key and model, randomizer table, socket, daemon, pid file, spool,
+ * privileges, threads, run), optionally under the -A supervisor
+ * (supervisor.h).
  *
  * Exit status (sysexits.h): 0, EX_USAGE, EX_CONFIG (bad config, key or model
  * with -n; bad config or a secret key as PublicKeyFile at start),
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -67,6 +69,50 @@ static int check_only(const char *path, unsigned flags)
 	return 0;
 }
 
+/* The scorer's randomizer table and prepared model, built now and held
+ * until the scorer exists; logs how long it took.  NULL after logging. */
+static bs_scorer_hold *hold_tables(const active *a)
+{
+	struct timespec t0, t1;
+	bs_error err;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bs_scorer_hold *h = bs_scorer_hold_tables(a->em, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (h == NULL) {
+		log_msg(LOG_ERR, NULL, "%s: %s", a->cf->model_file, err.msg);
+		return NULL;
+	}
+	log_msg(LOG_INFO, NULL, "randomizer table ready: %.1f MiB in %.2f s",
+	        (double)bs_scorer_hold_bytes(h) / (1 << 20),
+	        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return h;
+}
+
+/* Socket, daemon, pid file, spool and privileges, in this order: 0 or the
+ * exit status (logged). */
+static int detach(const conf *cf, unsigned bits, const process_user *user, const char *pidfile,
+                  int foreground, int supervised)
+{
+	bs_error err;
+	if (process_socket(cf, user) < 0)
+		return EX_UNAVAILABLE;
+	if (!foreground && !supervised && daemon(0, 0) < 0) {
+		log_msg(LOG_ERR, NULL, "daemon: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (pidfile && process_write_pidfile(pidfile) < 0)
+		return EX_CANTCREAT;
+	if (cf->spool_file && spoolq_open(cf->spool_file, bits, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "%s", err.msg);
+		return EX_CANTCREAT;
+	}
+	if (process_drop(user) < 0)
+		return EX_NOPERM;
+	if (supervised && supervisor_child_guard() < 0)
+		return EX_SOFTWARE;
+	return 0;
+}
+
 /* Everything after the flags: the milter itself (also the -A child). */
 static int run(const char *path, unsigned flags, int foreground, int supervised)
 {
@@ -104,32 +150,25 @@ static int run(const char *path, unsigned flags, int foreground, int supervised)
 		log_msg(LOG_ERR, NULL, "cannot open the spool without a valid public key");
 		return EX_CONFIG;
 	}
-	if (process_socket(cf, &user) < 0)
-		return EX_UNAVAILABLE;
-	if (!foreground && !supervised && daemon(0, 0) < 0) {
-		log_msg(LOG_ERR, NULL, "daemon: %s", strerror(errno));
-		return EX_OSERR;
-	}
-	const char *pidfile = supervised ? NULL : cf->pidfile;
-	if (pidfile && process_write_pidfile(pidfile) < 0)
-		return EX_CANTCREAT;
-	if (cf->spool_file && spoolq_open(cf->spool_file, a->pk.bits, &err) < 0) {
-		log_msg(LOG_ERR, NULL, "%s", err.msg);
-		return EX_CANTCREAT;
-	}
-	if (process_drop(&user) < 0)
-		return EX_NOPERM;
-	if (supervised && supervisor_child_guard() < 0)
+	/* The randomizer table (seconds at 3072 bits) before the socket: an MTA
+	 * that connects waits for its negotiation reply until smfi_main runs.
+	 * Only the scorer's pool thread must wait for daemon(). */
+	bs_scorer_hold *hold = NULL;
+	if (a->em && (hold = hold_tables(a)) == NULL)
 		return EX_SOFTWARE;
-
+	const char *pidfile = supervised ? NULL : cf->pidfile;
+	int ex = detach(cf, a->pk.bits, &user, pidfile, foreground, supervised);
 	/* Threads from here on (after daemon()). */
-	if (a->em) {
+	if (ex == 0 && a->em) {
 		a->sc = bs_scorer_new(a->em, 0, BS_SCORER_DEFAULT_POOL, &err);
 		if (a->sc == NULL) {
 			log_msg(LOG_ERR, NULL, "%s: %s", cf->model_file, err.msg);
-			return EX_SOFTWARE;
+			ex = EX_SOFTWARE;
 		}
 	}
+	bs_scorer_hold_release(hold); /* the scorer keeps the table */
+	if (ex)
+		return ex;
 	char *pidcopy = pidfile ? bs_xstrdup(pidfile) : NULL;
 	active_install(a);
 	if ((cf->spool_file && spoolq_start(&err) < 0) ||
