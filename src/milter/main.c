@@ -27,6 +27,7 @@
 #include "process.h"
 #include "reload.h"
 #include "spoolq.h"
+#include "stop.h"
 #include "supervisor.h"
 
 #ifndef BS_VERSION
@@ -96,6 +97,7 @@ static int detach(const conf *cf, unsigned bits, const process_user *user, const
 	bs_error err;
 	if (process_socket(cf, user) < 0)
 		return EX_UNAVAILABLE;
+	stop_note_listener();
 	if (!foreground && !supervised && daemon(0, 0) < 0) {
 		log_msg(LOG_ERR, NULL, "daemon: %s", strerror(errno));
 		return EX_OSERR;
@@ -116,9 +118,10 @@ static int detach(const conf *cf, unsigned bits, const process_user *user, const
 /* Everything after the flags: the milter itself (also the -A child). */
 static int run(const char *path, unsigned flags, int foreground, int supervised)
 {
-	/* Before any thread exists: SIGUSR1/2 go to our signal thread only, and
-	 * SIGHUP/SIGINT/SIGTERM to libmilter's (it blocks them only in the
-	 * thread calling smfi_main, so threads started earlier must too). */
+	/* Before any thread exists: SIGUSR1/2 go to our signal thread only,
+	 * SIGTERM/SIGINT to this (main) thread in stop_run (stop.h), SIGHUP to
+	 * libmilter's (it blocks them only in the thread calling smfi_main, so
+	 * threads started earlier must too). */
 	sigset_t set;
 	reload_sigset(&set);
 	sigaddset(&set, SIGHUP);
@@ -178,7 +181,7 @@ static int run(const char *path, unsigned flags, int foreground, int supervised)
 	}
 	log_msg(LOG_INFO, NULL, "starting: pid %ld, socket %s, key %s, model %.16s", (long)getpid(),
 	        cf->socket, a->pk.bits ? a->pk.keyid_hex : "-", a->em ? a->em->model_id_hex : "-");
-	int rc = smfi_main();
+	int rc = stop_run();
 	log_msg(rc == MI_SUCCESS ? LOG_INFO : LOG_ERR, NULL, "stopping%s",
 	        rc == MI_SUCCESS ? "" : ": smfi_main failed");
 	reload_stop();
