@@ -6,7 +6,8 @@
  * unfolded per RFC 5322 (a line starting with a space or tab continues the
  * previous one); the score header's value keeps its folding for
  * bs_record_header_parse, which accepts it.  Return-Path (else From) gives
- * the sender column and Message-ID the msgid column.
+ * the sender column ("<>" for the null sender's "Return-Path: <>", not the
+ * From address) and Message-ID the msgid column.
  */
 #include "config.h"
 
@@ -31,13 +32,18 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Only the address of a Return-Path or From value: "<a@b>" -> "a@b". */
+/* Only the address of a Return-Path or From value: "<a@b>" -> "a@b"; the
+ * null sender "<>" stays "<>", as the milter stores it in its records. */
 static void address_of(char *out, const char *v)
 {
 	const char *lt = strrchr(v, '<'), *gt;
 
 	if (lt && (gt = strchr(lt, '>')) != NULL) {
 		size_t n = (size_t)(gt - lt - 1);
+		if (n == 0) {
+			bs_record_set_text(out, "<>");
+			return;
+		}
 		char tmp[BS_RECORD_TEXT_MAX + 1];
 		if (n > BS_RECORD_TEXT_MAX)
 			n = BS_RECORD_TEXT_MAX;
