@@ -89,15 +89,12 @@ static bs_scorer_hold *hold_tables(const active *a)
 	return h;
 }
 
-/* Socket, daemon, pid file, spool and privileges, in this order: 0 or the
- * exit status (logged). */
+/* Daemon, pid file, spool and privileges, in this order: 0 or the exit
+ * status (logged). */
 static int detach(const conf *cf, unsigned bits, const process_user *user, const char *pidfile,
                   int foreground, int supervised)
 {
 	bs_error err;
-	if (process_socket(cf, user) < 0)
-		return EX_UNAVAILABLE;
-	stop_note_listener();
 	if (!foreground && !supervised && daemon(0, 0) < 0) {
 		log_msg(LOG_ERR, NULL, "daemon: %s", strerror(errno));
 		return EX_OSERR;
@@ -153,14 +150,19 @@ static int run(const char *path, unsigned flags, int foreground, int supervised)
 		log_msg(LOG_ERR, NULL, "cannot open the spool without a valid public key");
 		return EX_CONFIG;
 	}
-	/* The randomizer table (seconds at 3072 bits) before the socket: an MTA
-	 * that connects waits for its negotiation reply until smfi_main runs.
-	 * Only the scorer's pool thread must wait for daemon(). */
-	bs_scorer_hold *hold = NULL;
-	if (a->em && (hold = hold_tables(a)) == NULL)
-		return EX_SOFTWARE;
+	/* The socket first, then the randomizer table (seconds at 3072 bits):
+	 * an MTA that connects meanwhile waits in the listen backlog and is
+	 * answered once smfi_main runs, instead of being refused (and its mail
+	 * tempfailed by milter_default_action) for the whole build.  The table
+	 * is built after privileges are dropped; threads start after daemon(). */
+	if (process_socket(cf, &user) < 0)
+		return EX_UNAVAILABLE;
+	stop_note_listener();
 	const char *pidfile = supervised ? NULL : cf->pidfile;
 	int ex = detach(cf, a->pk.bits, &user, pidfile, foreground, supervised);
+	bs_scorer_hold *hold = NULL;
+	if (ex == 0 && a->em && (hold = hold_tables(a)) == NULL)
+		ex = EX_SOFTWARE;
 	/* Threads from here on (after daemon()). */
 	if (ex == 0 && a->em) {
 		a->sc = bs_scorer_new(a->em, 0, BS_SCORER_DEFAULT_POOL, &err);

@@ -2,15 +2,16 @@
 # starttime.sh - blindscore-milter's start and stop as an MTA and an admin
 # see them, with a 2048-bit key (its randomizer table takes a second or more
 # to build):
-#   the table is built before the socket is opened: when the first
-#   connection is accepted the log already says "randomizer table ready",
-#   and that connection's option negotiation is answered in well under half
-#   the table's build time (the milter used to open its socket first, so an
-#   MTA connecting then waited in the listen backlog for the whole build);
+#   the socket is opened before the table is built, so an MTA connecting
+#   during the build is held, not refused: the first connection is accepted
+#   before the log says "randomizer table ready", and its option
+#   negotiation is answered (reply O) once the table is ready (a milter
+#   that built the table first would refuse that connection, and Postfix
+#   would apply milter_default_action to the mail);
 #   SIGTERM, sent right after that negotiation, stops the milter (exit 0) in
 #   under 2.5 s (libmilter alone takes up to 5 s: stop.h) and the log says
 #   "SIGTERM: asking libmilter to stop".
-# The timings are judged on the best of up to 3 starts (load on a shared
+# The stop time is judged on the best of up to 3 starts (load on a shared
 # machine); the order, the reply and the exit status in every start.
 . "${top_srcdir:?}/tests/milter/fixture.sh"
 PY=/usr/bin/python3
@@ -25,7 +26,6 @@ mkconf st "PublicKeyFile = \"$D/k2048.pub\"
 ModelFile = \"$D/m2048.bsm\""
 
 READY="randomizer table ready"
-fast_reply=
 fast_stop=
 for try in 1 2 3; do
 	out=$($PY "$S/tests/milter/optneg.py" "$D/st.sock" "$D/st.log" "$READY" -- \
@@ -41,24 +41,19 @@ for try in 1 2 3; do
 		fail "start $try: no '$READY' line"
 	}
 	case "$out" in
-	*" logged=1 reply=O "*" status=0") ;;
+	*" logged=0 reply=O "*" status=0") ;;
 	*)
 		cat "$D/st.log"
-		fail "start $try: socket before the table, a wrong reply or a bad exit"
+		fail "start $try: the table before the socket, a wrong reply or a bad exit"
 		;;
 	esac
 	grep -qF "SIGTERM: asking libmilter to stop" "$D/st.log" || {
 		cat "$D/st.log"
 		fail "start $try: SIGTERM not taken by the milter's main thread"
 	}
-	wait=$(echo "$out" | sed -n 's/.* wait=\([0-9.]*\) .*/\1/p')
 	stop=$(echo "$out" | sed -n 's/.* stop=\([0-9.]*\) .*/\1/p')
-	awk -v w="$wait" -v t="$table" 'BEGIN { exit !(w < t / 2) }' &&
-		fast_reply="$wait s against a $table s table build"
-	awk -v s="$stop" 'BEGIN { exit !(s < 2.5) }' && fast_stop="$stop s"
-	[ -n "$fast_reply" ] && [ -n "$fast_stop" ] && break
+	awk -v s="$stop" 'BEGIN { exit !(s < 2.5) }' && fast_stop="$stop s" && break
 done
-[ -n "$fast_reply" ] || fail "the first negotiation waited at least half the table's build time"
 [ -n "$fast_stop" ] || fail "SIGTERM took 2.5 s or more to stop the milter"
-echo "starttime: table before the socket; first negotiation answered $fast_reply;" \
+echo "starttime: socket before the table, the first connection held and answered;" \
 	"stopped $fast_stop after SIGTERM: passed"
