@@ -18,6 +18,11 @@
 #   internal   MTA daemon from 127.0.0.1 (InternalHosts)          scored
 #   inbound    MTA daemon from 127.0.0.2                          not scored
 #   msa        MSA daemon from 127.0.0.2 ({daemon_name} = MSA)    scored
+#   smtp-auth  MTA daemon from 127.0.0.2 + AUTH PLAIN, and
+#   smtp-login the same with AUTH LOGIN ({auth_authen} only)      scored
+#   noauth     the smtp-auth message and sender from 127.0.0.2
+#              without AUTH                                       not scored
+#   badpass    AUTH PLAIN with a wrong password: 535, nothing delivered
 #   null       MAIL FROM:<> from 127.0.0.1                        scored
 #   session    three messages over one SMTP connection           scored
 #   forged     two forged X-Blindscore headers                    scored
@@ -30,6 +35,19 @@
 # offline score of the file sent, and exactly one X-Blindscore header at the
 # sink decrypting to the same score; inbound ones have neither, and the
 # LogWhy line of each starts with its queue id.
+#
+# SMTP AUTH uses Cyrus SASL with the application name "Sendmail": libsasl2
+# reads Sendmail.conf from its compiled-in path (strace of the daemon's
+# start, Debian 12: /etc/sasl2, /etc/sasl, /usr/lib/x86_64-linux-gnu/sasl2,
+# /usr/lib/sasl2, the first file found; SASL_CONF_PATH in sendmail's
+# environment changes nothing, the same path is searched).  The test's
+# Sendmail.conf (auxprop sasldb in $W/sasl, PLAIN LOGIN) is bind-mounted
+# there in a mount namespace of the daemon's own (unshare --mount): over the
+# first Sendmail.conf of that path if one exists, else its directory over the
+# first directory of the path that holds no plugins.  The system's /etc is
+# never written.  Without saslpasswd2 (sasl2-bin), the PLAIN and LOGIN
+# plugins (libsasl2-modules) or a mount namespace, the AUTH cases are skipped
+# with a note and the rest runs.
 #
 # Skips (77) without root, Postfix (smtp-sink), swaks, m4, or the Sendmail
 # packages (the download needs the Debian mirror).
@@ -137,6 +155,77 @@ if [ "$(hostname | tr -cd .)" = "" ]; then
 		SM_START_WAIT=900
 	fi
 fi
+# SMTP AUTH: the test's Sendmail.conf and sasldb, and where the daemon's
+# mount namespace puts them (see the header).  SM_SASL=yes when it can.
+SM_SASL=
+SM_SASL_SRC=
+SM_SASL_DST=
+BS_SM_USER=demo
+BS_SM_PASS=demo-password
+sm_sasl_setup() {
+	command -v saslpasswd2 >/dev/null 2>&1 ||
+		{ echo "saslpasswd2 not found (sasl2-bin; sh contrib/install-deps)" && return 1; }
+	command -v unshare >/dev/null 2>&1 || { echo "no unshare" && return 1; }
+	_lib=$(LD_LIBRARY_PATH=$SM_LIB ldd "$SM_BIN" 2>/dev/null | awk '$1 ~ /^libsasl2\.so/ { print $3 }')
+	[ -f "$_lib" ] || { echo "sendmail is not linked with libsasl2" && return 1; }
+	# libsasl2's compiled-in configuration path
+	_path=$(grep -a -o '/etc/sasl2:[^[:cntrl:]]*' "$_lib" | sed 1q)
+	[ -n "$_path" ] || { echo "no configuration path in $_lib" && return 1; }
+	_plugins=
+	for _d in $(echo "$_path" | tr : ' '); do
+		ls "$_d"/libplain.so* "$_d"/liblogin.so* >/dev/null 2>&1 && _plugins=$_d
+	done
+	[ -n "$_plugins" ] ||
+		{ echo "no PLAIN and LOGIN SASL plugins in $_path (libsasl2-modules)" && return 1; }
+	mkdir -p "$W/sasl" || return 1
+	{
+		echo "pwcheck_method: auxprop"
+		echo "auxprop_plugin: sasldb"
+		echo "sasldb_path: $W/sasl/sasldb2"
+		echo "mech_list: PLAIN LOGIN"
+	} >"$W/sasl/Sendmail.conf"
+	printf '%s' "$BS_SM_PASS" | saslpasswd2 -p -c -f "$W/sasl/sasldb2" -u mail.example.org \
+		"$BS_SM_USER" >"$W/sasl/saslpasswd2.out" 2>&1 ||
+		{ echo "saslpasswd2: $(cat "$W/sasl/saslpasswd2.out")" && return 1; }
+	SM_SASL_SRC=
+	for _d in $(echo "$_path" | tr : ' '); do
+		if [ -f "$_d/Sendmail.conf" ]; then
+			SM_SASL_SRC=$W/sasl/Sendmail.conf
+			SM_SASL_DST=$_d/Sendmail.conf
+			break
+		fi
+	done
+	if [ -z "$SM_SASL_SRC" ]; then
+		for _d in $(echo "$_path" | tr : ' '); do
+			[ -d "$_d" ] && [ "$_d" != "$_plugins" ] && ! ls "$_d"/lib*.so* >/dev/null 2>&1 && {
+				SM_SASL_SRC=$W/sasl
+				SM_SASL_DST=$_d
+				break
+			}
+		done
+	fi
+	[ -n "$SM_SASL_SRC" ] ||
+		{ echo "no directory of SASL's path $_path to mount a Sendmail.conf over" && return 1; }
+	# A throw-away namespace: the mount works, shows our file and stays there.
+	_conf=$SM_SASL_DST
+	[ -d "$SM_SASL_DST" ] && _conf=$SM_SASL_DST/Sendmail.conf
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	_seen=$(unshare --mount sh -c 'mount --bind "$0" "$1" && cat "$2"' "$SM_SASL_SRC" \
+		"$SM_SASL_DST" "$_conf" 2>&1)
+	[ "$_seen" = "$(cat "$W/sasl/Sendmail.conf")" ] || {
+		echo "no private mount namespace here (unshare --mount; mount --bind): $_seen"
+		return 1
+	}
+	cmp -s "$_conf" "$W/sasl/Sendmail.conf" &&
+		{ echo "the mount is visible outside its namespace" && return 1; }
+	SM_SASL=yes
+}
+if sm_sasl_setup >"$W/sasl.why" 2>&1; then
+	echo "SMTP AUTH: $SM_SASL_SRC mounted over $SM_SASL_DST in sendmail's mount namespace"
+else
+	echo "note: SMTP AUTH cases skipped: $(cat "$W/sasl.why")"
+fi
+
 sm() {
 	if [ -n "$SM_UTS" ]; then
 		LD_LIBRARY_PATH=$SM_LIB unshare --uts sh -c "$SM_NAMED" "$SM_BIN" -C "$W/sendmail.cf" "$@"
@@ -153,11 +242,22 @@ sm_stop() {
 	SM_PID=
 }
 
+# The daemon: in its UTS namespace and, for SMTP AUTH, a mount namespace
+# with the test's Sendmail.conf (unshare --mount makes its mounts private).
+# shellcheck disable=SC2016
+SM_SASL_MOUNT='mount --bind "$SM_SASL_SRC" "$SM_SASL_DST" && '
 sm_start() {
 	_try=0
 	while :; do
 		# $! is sendmail itself: unshare and sh exec it, -bD does not fork
-		if [ -n "$SM_UTS" ]; then
+		if [ -n "$SM_SASL" ]; then
+			_pre=$SM_SASL_MOUNT
+			# shellcheck disable=SC2016 # expanded by the inner sh
+			[ -n "$SM_UTS" ] && _pre="$_pre$SM_NAMED" || _pre="$_pre"'exec "$0" "$@"'
+			LD_LIBRARY_PATH=$SM_LIB SM_SASL_SRC=$SM_SASL_SRC SM_SASL_DST=$SM_SASL_DST \
+				unshare --mount ${SM_UTS:+--uts} sh -c "$_pre" "$SM_BIN" -C "$W/sendmail.cf" \
+				-bD -q1m -X "$BSPF_LOGDIR/smtp.trace" >>"$SM_LOG" 2>&1 &
+		elif [ -n "$SM_UTS" ]; then
 			LD_LIBRARY_PATH=$SM_LIB unshare --uts sh -c "$SM_NAMED" "$SM_BIN" -C "$W/sendmail.cf" \
 				-bD -q1m -X "$BSPF_LOGDIR/smtp.trace" >>"$SM_LOG" 2>&1 &
 		else
@@ -272,6 +372,12 @@ add_case forged internal "$D/forged.src"
 } >"$D/big.src"
 add_case big internal "$D/big.src"
 add_case report-local local "$SAMPLES/ham-report.eml"
+if [ -n "$SM_SASL" ]; then
+	add_case prize-auth smtp-auth "$SAMPLES/spam-prize.eml"
+	add_case phish-login smtp-login "$SAMPLES/auth-submission.eml"
+	add_case prize-noauth noauth "$SAMPLES/spam-prize.eml"
+	add_case badpass badpass "$SAMPLES/auth-submission.eml"
+fi
 
 # ------------------------------------------------------------ run
 sm_write_cf
@@ -297,8 +403,27 @@ for c in $CASES; do
 	null) bspf_swaks "$f" --server 127.0.0.1 --port "$BSPF_PORT_SMTP" \
 		--from '<>' --to bob@example.net ;;
 	local) sm_bs "$f" alice@example.org bob@example.net ;;
+	smtp-auth) bspf_swaks "$f" --server 127.0.0.1 --port "$BSPF_PORT_SMTP" --local-interface 127.0.0.2 \
+		--from demo@example.org --to winner@example.net \
+		--auth PLAIN --auth-user "$BS_SM_USER" --auth-password "$BS_SM_PASS" ;;
+	smtp-login) bspf_swaks "$f" --server 127.0.0.1 --port "$BSPF_PORT_SMTP" --local-interface 127.0.0.2 \
+		--from demo@example.org --to accounts@example.net \
+		--auth LOGIN --auth-user "$BS_SM_USER" --auth-password "$BS_SM_PASS" ;;
+	noauth) bspf_swaks "$f" --server 127.0.0.1 --port "$BSPF_PORT_SMTP" --local-interface 127.0.0.2 \
+		--from demo@example.org --to bob@example.org ;;
+	badpass)
+		swaks --silent 2 --data "@$f" --helo client.example.net --server 127.0.0.1 \
+			--port "$BSPF_PORT_SMTP" --local-interface 127.0.0.2 --from demo@example.org \
+			--to x@example.net --auth PLAIN --auth-user "$BS_SM_USER" \
+			--auth-password wrong >"$D/badpass.out" 2>&1 &&
+			fail "AUTH with a wrong password was accepted"
+		grep -q '^<\*\* *535 ' "$D/badpass.out" ||
+			fail "wrong password: no 535: $(cat "$D/badpass.out")"
+		echo "$name ($how): refused with $(grep -m1 -o '535 .*' "$D/badpass.out")"
+		;;
 	esac || fail "sending $name ($how)"
 	case $how in
+	badpass) ;;
 	internal3) n_want=$((n_want + 3)) ;;
 	*) n_want=$((n_want + 1)) ;;
 	esac
@@ -312,13 +437,14 @@ t_done=$(now_ms)
 
 # ------------------------------------------------------------ check
 # Sendmail's queue id: its Received header, "by mail.example.org (8.17...)
-# with ESMTP id 5AQ1A2bX012345" (smtp-sink's own lines removed first).
+# with ESMTP id 5AQ1A2bX012345" ("with ESMTPA" after AUTH, RFC 3848;
+# smtp-sink's own lines removed first).
 sm_dump_qid() {
 	bspf_dump_message "$1" | awk '
 		/^[^ \t]/ { if (h ~ /^Received: .* by mail\.example\.org / && q == "") q = h; h = "" }
 		{ sub(/^[ \t]+/, " "); h = h $0 }
 		/^$/ { exit }
-		END { if (q != "") { sub(/.* with E?SMTP id /, "", q); sub(/[^0-9A-Za-z].*/, "", q); print q } }'
+		END { if (q != "") { sub(/.* with E?SMTPS?A? id /, "", q); sub(/[^0-9A-Za-z].*/, "", q); print q } }'
 }
 
 decrypt_csv "$D/scores" "$M"
@@ -336,12 +462,14 @@ for c in $CASES; do
 	n=$(echo "$dumps" | grep -c .)
 	case $how in
 	internal3) expect=3 ;;
+	badpass) expect=0 ;;
 	*) expect=1 ;;
 	esac
 	[ "$n" -eq "$expect" ] || fail "$name ($how): $n messages at the sink, expected $expect"
 	case $how in
 	null) want_sender='<>' ;;
-	inbound) want_sender=- ;;
+	inbound | noauth | badpass) want_sender=- ;;
+	smtp-auth | smtp-login) want_sender=demo@example.org ;;
 	*) want_sender=alice@example.org ;;
 	esac
 	for dump in $dumps; do
@@ -357,6 +485,14 @@ for c in $CASES; do
 				"$BSPF_MLOG" || fail "$name (inbound, $qid): no LogWhy line with its queue id and daemon name"
 			n_inbound=$((n_inbound + 1))
 			echo "$name ($how, $qid): not scored; LogWhy line with the queue id"
+			;;
+		noauth)
+			[ "$recs" -eq 0 ] || fail "$name (noauth, $qid): $recs spool records"
+			[ "$hdrs" -eq 0 ] || fail "$name (noauth, $qid): $hdrs X-Blindscore headers"
+			grep -q "blindscore-milter: $qid: message accepted unscanned, not outgoing: client 127.0.0.2 not in InternalHosts, daemon 'MTA' not in MTA, not authenticated" \
+				"$BSPF_MLOG" || fail "$name (noauth, $qid): no LogWhy line 'not authenticated' with its queue id"
+			n_inbound=$((n_inbound + 1))
+			echo "$name ($how, $qid): not scored; LogWhy line with the queue id, not authenticated"
 			;;
 		*)
 			[ "$recs" -eq 1 ] || fail "$name ($how, $qid): $recs spool records, expected 1"
