@@ -41,12 +41,17 @@ static uint64_t isqrt64(uint64_t a)
 	return r;
 }
 
+/* N = 0 (a message without features) counts as N = 1: nm = 2^G, so the score
+ * is K * 2^G and the decision sign(K), the float model's for x = 0 (nm = 0
+ * would give score 0, flagged whatever K). */
 uint64_t bs_model_norm_of(unsigned norm_root, unsigned norm_bits, uint64_t sumsq)
 {
 	uint64_t a;
 
 	if (norm_root == 0)
 		return 1;
+	if (sumsq == 0)
+		sumsq = 1;
 	a = sumsq << (norm_root * norm_bits);
 	a = isqrt64(a);
 	return norm_root == 4 ? isqrt64(a) : a;
@@ -89,8 +94,10 @@ int bs_model_norm_check(const bs_feature_params *fp, unsigned norm_root, unsigne
 }
 
 /* Sum of C*w over positive and over negative weights, times 2^G, plus K*nm
- * at the extreme nm (nm ranges over [0, nm(N max)] with normalization, is 1
- * without) gives the extremes. */
+ * at the extreme nm gives the extremes.  nm is 1 without normalization; with
+ * it nm lies in [2^G, nm(N max)] (N = 0 counts as 1), but the bound takes
+ * [0, nm(N max)], as it did before that rule: still a bound, and the S of
+ * existing models (which encrypted models repeat and verify) is unchanged. */
 int bs_model_bound(const bs_model *m, int64_t *bound)
 {
 	__int128 pos = 0, neg = 0, hi, lo, k0, k1;
@@ -232,6 +239,8 @@ double bs_model_score_float(const bs_model *m, const bs_feature *f, size_t n)
 		s += (double)f[i].count * m->fdense[f[i].bucket];
 		sumsq += (double)f[i].count * f[i].count;
 	}
+	if (sumsq == 0)
+		sumsq = 1; /* N^(1/R) = 1 for a message without features, as nm */
 	if (m->norm_root == 2)
 		k *= sqrt(sumsq);
 	else if (m->norm_root == 4)

@@ -24,10 +24,15 @@
  *
  * (nm by exact integer roots: one isqrt for R = 2, two nested for R = 4), so
  * score / 2^(F+G) ~ sum wf x + (bias - threshold) * N^(1/R).  nm depends on the
- * plaintext features only: the encrypted scorer raises Enc(K) to it.  Without
- * normalization (R = 0) G = 0 and nm = 1.  The bound then covers nm in
- * [0, nm(2^B * C^2)].  The model id is the SHA-256 of the file's bytes
- * (computed on read and write, never stored in the file).
+ * plaintext features only: the encrypted scorer raises Enc(K) to it.  A
+ * message without features (N = 0: no Subject, text or file name) counts as
+ * N = 1: nm = 2^G and N^(1/R) = 1 in the float score, so it scores K * 2^G and
+ * is flagged iff K >= 0, the float model's decision sign(bias - threshold) for
+ * x = 0 (nm = 0 would score 0, flagged whatever K).  Without normalization
+ * (R = 0) G = 0 and nm = 1.  The bound then covers nm in [0, nm(2^B * C^2)]
+ * (a superset of the [2^G, ...] nm takes, kept so S of existing models stays).
+ * The model id is the SHA-256 of the file's bytes (computed on read and
+ * write, never stored in the file).
  *
  * The reader is strict: any malformed, missing, repeated, out-of-order or
  * out-of-range field is an error naming the file, the line and the field.
@@ -90,12 +95,12 @@ bs_model *bs_model_from_float_norm(const bs_feature_params *fp, const double *w,
 /* Check R, G against B and C (N * 2^(R*G) must fit in 64 bits); -1 + err. */
 int bs_model_norm_check(const bs_feature_params *fp, unsigned norm_root, unsigned norm_bits,
                         bs_error *err);
-/* nm of a message (1 without normalization); N = sum count^2. */
+/* nm of a message (1 without normalization); N = sum count^2, 0 taken as 1. */
 uint64_t bs_model_norm_of(unsigned norm_root, unsigned norm_bits, uint64_t sumsq);
 uint64_t bs_model_norm(const bs_model *m, const bs_feature *f, size_t n);
 
 /* Integer score and float score (sum wf*count + (bias - threshold) * N^(1/R),
- * the last factor 1 without normalization) of a message. */
+ * the last factor 1 without normalization or without features) of a message. */
 int64_t bs_model_score(const bs_model *m, const bs_feature *f, size_t n);
 double bs_model_score_float(const bs_model *m, const bs_feature *f, size_t n);
 /* The decision rule: flagged iff the integer score is >= 0. */

@@ -410,6 +410,54 @@ START_TEST(test_score_exact_norm)
 }
 END_TEST
 
+/* A message without features under a normalized model with K < 0: the
+ * encrypted score decrypts to K * 2^G (nm = 2^G, as for N = 1), the plaintext
+ * score, and is not flagged (nm = 0 gave Enc(0): flagged); without
+ * normalization it decrypts to K. */
+START_TEST(test_empty_message)
+{
+	static const unsigned roots[3] = {2, 4, 0}, gbits[3] = {12, 7, 0};
+	bs_feature_params fp = {.bits = B, .clip = 3, .ngram = 1};
+	double w[1 << B];
+	bs_feature none[1] = {{1, 1}}; /* never read: n = 0 */
+	bs_error err;
+	char npath[300];
+	size_t len;
+	mpz_t c, m;
+
+	memcpy(fp.salt, "0123456789abcdef", 16);
+	for (int j = 0; j < (1 << B); j++)
+		w[j] = (j % 5 == 0) ? 0.0 : ((double)((j * 37) % 19) - 9.0) / 7.0;
+	mpz_inits(c, m, NULL);
+	for (int r = 0; r < 3; r++) {
+		/* K = round((0.25 - 1.5) * 2^10) = -1280 */
+		bs_model *pm =
+		    bs_model_from_float_norm(&fp, w, 0.25, 1.5, 10, 0, roots[r], gbits[r], &err);
+		ck_assert_msg(pm != NULL, "%s", err.msg);
+		ck_assert_int_eq(pm->constant, -1280);
+		free(bs_model_format(pm, &len));
+		snprintf(npath, sizeof npath, "%s/empty%u.bsm", dir, roots[r]);
+		ck_assert_msg(bs_emodel_encrypt(pm, &sk.pub, seed, 2, 0, npath, 0, &err) == 0, "%s",
+		              err.msg);
+		bs_emodel *em = bs_emodel_load(npath, &sk.pub, &err);
+		ck_assert_msg(em != NULL, "%s", err.msg);
+		bs_scorer *s = bs_scorer_new(em, 4, 0, &err);
+		ck_assert_ptr_nonnull(s);
+		bs_scorer_score(s, none, 0, c);
+		ck_assert(bs_paillier_decrypt(&sk, m, c, &err) == 0);
+		ck_assert_msg(mpz_cmp_si(m, -1280L * (1L << gbits[r])) == 0,
+		              "root %u: decrypted %ld", roots[r], mpz_get_si(m));
+		ck_assert_int_eq(mpz_get_si(m), (long)bs_model_score(pm, none, 0));
+		ck_assert(!bs_model_flagged(mpz_get_si(m)));
+		ck_assert(bs_model_score_float(pm, none, 0) < 0);
+		bs_scorer_free(s);
+		bs_emodel_free(em);
+		bs_model_free(pm);
+	}
+	mpz_clears(c, m, NULL);
+}
+END_TEST
+
 START_TEST(test_bound_refused)
 {
 	/* A model whose declared score bound is not the one its weights give is
@@ -441,6 +489,7 @@ int main(void)
 	tcase_add_test(tc, test_score_exact);
 	tcase_add_test(tc, test_shared_table);
 	tcase_add_test(tc, test_score_exact_norm);
+	tcase_add_test(tc, test_empty_message);
 	tcase_add_test(tc, test_randomizers_never_reused);
 	tcase_add_test(tc, test_bound_refused);
 	suite_add_tcase(s, tc);

@@ -76,7 +76,7 @@ START_TEST(normalized)
 	m = bs_model_from_float_norm(&m0->fp, w, 0.25, 1.0, 4, 0, 2, 3, &err);
 	ck_assert_msg(m != NULL, "%s", err.msg);
 	ck_assert_uint_eq(bs_model_norm(m, f, 3), 29);
-	ck_assert_uint_eq(bs_model_norm(m, f, 0), 0);
+	ck_assert_uint_eq(bs_model_norm(m, f, 0), 8); /* N = 0 counts as 1: 2^G */
 	/* 2^3 * (2*8 - 20 + 3*32) - 12 * 29 = 736 - 348 */
 	ck_assert_int_eq(bs_model_score(m, f, 3), 388);
 	/* nm in [0, isqrt(16 * 9 * 64) = 96]: max(|3*8*40|, |-12*96 - 3*8*20|) */
@@ -118,12 +118,58 @@ START_TEST(normalized)
 	ck_assert_uint_eq(bs_model_norm_of(4, 0, 80), 2);
 	ck_assert_uint_eq(bs_model_norm_of(4, 0, 81), 3);
 	ck_assert_uint_eq(bs_model_norm_of(0, 0, 81), 1);
+	ck_assert_uint_eq(bs_model_norm_of(0, 0, 0), 1);
 	for (uint64_t i = 0, x = 0x9e3779b97f4a7c15ULL; i < 20000; i++) {
 		uint64_t a = (x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> (i % 64);
 		unsigned __int128 r = bs_model_norm_of(2, 0, a);
-		ck_assert(r * r <= a && (r + 1) * (r + 1) > a);
+		ck_assert(a == 0 ? r == 1 : r * r <= a && (r + 1) * (r + 1) > a); /* 0 as 1 */
 	}
 	bs_model_free(m0);
+}
+END_TEST
+
+/* A message without features (N = 0; e.g. no Subject header and only an
+ * attachment) counts as N = 1: nm = 2^G, score K * 2^G, float score
+ * bias - threshold, so with K < 0 it is not flagged (nm = 0 scored 0, which
+ * the rule score >= 0 flags); with K >= 0 it is, as the float model says. */
+START_TEST(empty_message)
+{
+	static const unsigned roots[] = {2, 4, 2, 4, 0}, gbits[] = {3, 2, 16, 8, 0};
+	static const double thresholds[] = {1.0, -1.0};
+	bs_feature_params fp;
+	bs_feature none[1] = {{1, 1}}; /* never read: n = 0 */
+	double w[16] = {0};
+	bs_error err;
+
+	memset(&fp, 0, sizeof fp);
+	fp.bits = 4;
+	fp.clip = 3;
+	fp.ngram = 1;
+	w[1] = 0.5;
+	w[7] = -1.25;
+	w[15] = 2.0;
+	for (size_t r = 0; r < sizeof roots / sizeof roots[0]; r++) {
+		uint64_t one = (uint64_t)1 << gbits[r];
+		ck_assert_uint_eq(bs_model_norm_of(roots[r], gbits[r], 0), one);
+		ck_assert_uint_eq(bs_model_norm_of(roots[r], gbits[r], 1), one);
+		for (size_t t = 0; t < 2; t++) {
+			/* bias 0.25, F = 4: K = round((0.25 - t) * 16) = -12 or 20 */
+			bs_model *m = bs_model_from_float_norm(&fp, w, 0.25, thresholds[t], 4, 0,
+			                                       roots[r], gbits[r], &err);
+			ck_assert_msg(m != NULL, "%s", err.msg);
+			int64_t k = t == 0 ? -12 : 20, s = bs_model_score(m, none, 0);
+			double fs = bs_model_score_float(m, none, 0);
+			ck_assert_int_eq(m->constant, k);
+			ck_assert_uint_eq(bs_model_norm(m, none, 0), one);
+			ck_assert_int_eq(s, k * (int64_t)one);
+			ck_assert(fs == 0.25 - thresholds[t]);
+			ck_assert_int_eq(bs_model_flagged(s), k >= 0);
+			ck_assert_int_eq(bs_model_flagged(s), fs >= 0);
+			ck_assert(fabs((double)s / ldexp(1, 4 + (int)gbits[r]) - fs) < 1e-12);
+			ck_assert(llabs(s) <= m->score_bound);
+			bs_model_free(m);
+		}
+	}
 }
 END_TEST
 
@@ -342,6 +388,7 @@ int main(void)
 	tcase_add_test(tc, quantize_score_bound);
 	tcase_add_test(tc, saturation);
 	tcase_add_test(tc, normalized);
+	tcase_add_test(tc, empty_message);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, subject_tag_line);
 	tcase_add_test(tc, malformed_fields);
