@@ -98,69 +98,12 @@ char *bs_pubkey_format(const bs_pubkey *pk, size_t *len)
 	return b.buf;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Create `path` with O_EXCL, or with `overwrite` a temporary beside it that
- * is renamed over it once complete.  Either way the file starts as 0600 and
- * gets `mode` before anything is written.
- */
+/* Key files go through bs_write_file (util.h): a 0600 temporary given
+ * `mode` before anything is written, renamed into place. */
 static int write_key_file(const char *path, const char *buf, size_t len, mode_t mode, int overwrite,
                           bs_error *err)
 {
-	char *tmp = NULL;
-	const char *target = path;
-	int fd, e;
-
-	if (overwrite) {
-		tmp = bs_xmalloc(strlen(path) + 8);
-		sprintf(tmp, "%s.XXXXXX", path);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		target = tmp;
-	} else {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		if (e == EEXIST)
-			return bs_error_set(err, BS_E_CANTCREAT,
-			                    "'%s' already exists (not overwriting)", path);
-		return bs_error_set(err, BS_E_CANTCREAT, "cannot create '%s': %s", path,
-		                    strerror(e));
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		e = errno;
-		close(fd);
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		e = errno;
-		goto fail;
-	}
-	if (tmp && rename(tmp, path) < 0) {
-		e = errno;
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	unlink(target);
-	bs_error_set(err, BS_E_IO, "cannot write '%s': %s", path, strerror(e));
-	free(tmp);
-	return -1;
+	return bs_write_file(path, buf, len, (int)mode, overwrite, err);
 }
 
 int bs_pubkey_save(const bs_pubkey *pk, const char *path, unsigned flags, bs_error *err)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -215,42 +216,86 @@ int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_er
 	return 0;
 }
 
+/* fsync the directory holding `path` (best effort: the rename's durability). */
+static void sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? bs_xstrdup(path) : bs_xstrdup(".");
+	if (slash)
+		dir[slash == path ? 1 : slash - path] = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
 int bs_write_file(const char *path, const void *buf, size_t len, int mode, int overwrite,
                   bs_error *err)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL);
-	int fd = open(path, flags, mode);
-	const char *p = buf;
-
-	if (fd < 0) {
-		if (errno == EEXIST)
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!overwrite)
 			return bs_error_set(err, BS_E_CANTCREAT,
 			                    "'%s' already exists (not overwriting)", path);
+		if (S_ISLNK(st.st_mode))
+			return bs_error_set(err, BS_E_CANTCREAT,
+			                    "'%s' is a symbolic link (not overwriting)", path);
+		if (!S_ISREG(st.st_mode))
+			return bs_error_set(err, BS_E_CANTCREAT,
+			                    "'%s' is not a regular file (not overwriting)", path);
+	}
+	char *tmp = bs_xmalloc(strlen(path) + sizeof ".XXXXXX");
+	sprintf(tmp, "%s.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC), e = 0;
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
 		return bs_error_set(err, BS_E_CANTCREAT, "cannot create '%s': %s", path,
-		                    strerror(errno));
+		                    strerror(e));
 	}
-	if (overwrite && fchmod(fd, (mode_t)mode) < 0) {
-		close(fd);
-		return bs_error_set(err, BS_E_CANTCREAT, "cannot set mode of '%s': %s", path,
-		                    strerror(errno));
-	}
-	while (len > 0) {
+	const char *p = buf;
+	if (fchmod(fd, (mode_t)mode) < 0)
+		e = errno;
+	while (e == 0 && len > 0) {
 		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			unlink(path);
-			return bs_error_set(err, BS_E_IO, "cannot write '%s': %s", path,
-			                    strerror(errno));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			e = errno;
+		else {
+			p += w;
+			len -= (size_t)w;
 		}
-		p += w;
-		len -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		unlink(path);
-		return bs_error_set(err, BS_E_IO, "cannot write '%s': %s", path, strerror(errno));
+	if (e == 0 && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && e == 0)
+		e = errno;
+	if (e == 0 && overwrite && rename(tmp, path) < 0)
+		e = errno;
+	if (e == 0 && !overwrite) {
+		/* into place only if nothing appeared there meanwhile */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
+			if (errno != EINVAL && errno != ENOSYS)
+				e = errno;
+			else if (link(tmp, path) < 0) /* no RENAME_NOREPLACE on this file system */
+				e = errno;
+			else
+				unlink(tmp);
+		}
 	}
+	if (e) {
+		unlink(tmp);
+		free(tmp);
+		if (e == EEXIST)
+			return bs_error_set(err, BS_E_CANTCREAT,
+			                    "'%s' already exists (not overwriting)", path);
+		return bs_error_set(err, BS_E_IO, "cannot write '%s': %s", path, strerror(e));
+	}
+	free(tmp);
+	sync_dir_of(path);
 	return 0;
 }
 

@@ -55,8 +55,14 @@ long bs_hex_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen);
 /* Read a whole file (at most `max` bytes, else BS_E_DATA). Caller frees. */
 int bs_read_file(const char *path, size_t max, char **out, size_t *outlen, bs_error *err);
 
-/* Write a file atomically-ish: create `path` with O_EXCL (or O_TRUNC if
- * `overwrite`), `mode`, write all, fsync, close. */
+/* Write a whole file atomically: a temporary beside `path` (created 0600,
+ * then given `mode`, written, fsynced) is renamed into place - over an
+ * existing regular file only if `overwrite`, else only if nothing is there
+ * (RENAME_NOREPLACE, or link() where the file system lacks it) - and the
+ * directory is fsynced.  An existing path that is not a regular file (a
+ * device such as /dev/null, a FIFO, a directory, a symbolic link) is refused
+ * and never touched; on any failure `path` is as it was and the temporary
+ * is removed.  -1 + err (BS_E_CANTCREAT, BS_E_IO) naming the path. */
 int bs_write_file(const char *path, const void *buf, size_t len, int mode, int overwrite,
 		  bs_error *err);
 

@@ -1,7 +1,10 @@
 /*
  * test_keyfile.c - key files on disk and passphrases (src/lib/keyfile.c,
  * keysave.c, keyseal.c, passphrase.c): round trips of every form, modes,
- * no overwriting, permissions, wrong passphrase, what the seal binds.
+ * no overwriting, permissions, wrong passphrase, what the seal binds; and
+ * bs_write_file (util.c), which writes key, model and vocabulary files:
+ * atomic replacement, no overwriting, and never touching a path that is
+ * not a regular file (a device, FIFO, directory or symbolic link).
  * Text-level refusals are in test_keyparse.c; the fixture is keyfix.c.
  * Sealed files use the cheapest Argon2id cost, except one test of the
  * default (MODERATE) parameters.
@@ -9,6 +12,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +318,85 @@ START_TEST(passphrase_file)
 }
 END_TEST
 
+/* Entries of the fixture's directory whose names start with prefix. */
+static int count_prefixed(const char *prefix)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s", path_in_dir("x"));
+	*strrchr(dir, '/') = '\0';
+	DIR *d = opendir(dir);
+	ck_assert(d != NULL);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+START_TEST(write_file_safety)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s", path_in_dir("wf.model")); /* path_in_dir rotates 4 buffers */
+	bs_error err;
+	struct stat st;
+	char *t;
+	size_t tl;
+
+	unlink(p);
+	ck_assert_msg(bs_write_file(p, "one\n", 4, 0644, 0, &err) == 0, "%s", err.msg);
+	ck_assert(stat(p, &st) == 0 && (st.st_mode & 07777) == 0644);
+	ck_assert_str_eq(t = slurp(p, &tl), "one\n");
+	free(t);
+	/* no overwriting: refused, the file unchanged */
+	ck_assert(bs_write_file(p, "two\n", 4, 0644, 0, &err) < 0);
+	ck_assert_int_eq(err.code, BS_E_CANTCREAT);
+	ck_assert(strstr(err.msg, "already exists (not overwriting)") != NULL);
+	ck_assert_str_eq(t = slurp(p, &tl), "one\n");
+	free(t);
+	/* overwriting replaces content and mode */
+	ck_assert_msg(bs_write_file(p, "three\n", 6, 0600, 1, &err) == 0, "%s", err.msg);
+	ck_assert(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600);
+	ck_assert_str_eq(t = slurp(p, &tl), "three\n");
+	free(t);
+	ck_assert_int_eq(count_prefixed("wf.model."), 0); /* no temporary left */
+
+	/* a FIFO, a directory, a symbolic link: refused even with overwrite,
+	 * and left as they were (the old writer opened a FIFO and blocked,
+	 * and truncated, chmod-ed and on error unlinked devices) */
+	char fifo[512];
+	snprintf(fifo, sizeof fifo, "%s", path_in_dir("wf.fifo"));
+	unlink(fifo);
+	ck_assert(mkfifo(fifo, 0600) == 0);
+	ck_assert(bs_write_file(fifo, "x", 1, 0644, 1, &err) < 0);
+	ck_assert(strstr(err.msg, "is not a regular file (not overwriting)") != NULL);
+	ck_assert(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode) && (st.st_mode & 07777) == 0600);
+	unlink(fifo);
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s", path_in_dir("wf.dir"));
+	rmdir(dir);
+	ck_assert(mkdir(dir, 0700) == 0);
+	ck_assert(bs_write_file(dir, "x", 1, 0644, 1, &err) < 0);
+	ck_assert(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	rmdir(dir);
+	char link[512];
+	snprintf(link, sizeof link, "%s", path_in_dir("wf.link"));
+	unlink(link);
+	ck_assert(symlink(p, link) == 0);
+	ck_assert(bs_write_file(link, "x", 1, 0644, 1, &err) < 0);
+	ck_assert(strstr(err.msg, "is a symbolic link (not overwriting)") != NULL);
+	ck_assert(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	ck_assert_str_eq(t = slurp(p, &tl), "three\n"); /* the link's target untouched */
+	free(t);
+	unlink(link);
+	/* a directory that does not exist: an error naming the path, nothing made */
+	char bad[512];
+	snprintf(bad, sizeof bad, "%s", path_in_dir("no-such-dir/f"));
+	ck_assert(bs_write_file(bad, "x", 1, 0644, 0, &err) < 0);
+	ck_assert(strstr(err.msg, "no-such-dir/f") != NULL);
+	ck_assert_int_eq(count_prefixed("wf."), 1); /* wf.model only */
+}
+END_TEST
+
 static Suite *keyfile_suite(void)
 {
 	Suite *s = suite_create("keyfile");
@@ -330,6 +413,10 @@ static Suite *keyfile_suite(void)
 	tcase_add_test(tc, binding);
 	tcase_add_test(tc, passphrase_file);
 	suite_add_tcase(s, tc);
+	TCase *wf = tcase_create("write_file");
+	tcase_set_timeout(wf, 20);
+	tcase_add_test(wf, write_file_safety);
+	suite_add_tcase(s, wf);
 	return s;
 }
 
