@@ -2,7 +2,10 @@
  * stop.c - a prompt stop: smfi_stop and a connection that wakes libmilter's
  * listener (stop.h).
  */
+#include "config.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -135,22 +138,80 @@ static void request_stop(void)
 	pthread_join(t, NULL);
 }
 
+/* The main thread's SIGTERM/SIGINT handler: the signal, down a pipe. */
+static int sig_pipe[2] = {-1, -1};
+
+static void on_stop_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* Start smfi_main's thread with SIGTERM and SIGINT blocked (and everything
+ * else the creating thread blocks), whatever the main thread's mask is. */
+static int start_milter_thread(pthread_t *t, const sigset_t *blocked)
+{
+	pthread_attr_t attr;
+	int r = pthread_attr_init(&attr);
+	if (r != 0)
+		return r;
+#if HAVE_PTHREAD_ATTR_SETSIGMASK_NP
+	r = pthread_attr_setsigmask_np(&attr, blocked);
+#else
+	(void)blocked; /* the main thread still blocks them while it creates it */
+#endif
+	if (r == 0)
+		r = pthread_create(t, &attr, milter_main, NULL);
+	pthread_attr_destroy(&attr);
+	return r;
+}
+
 int stop_run(void)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
 	main_thread = pthread_self();
+	sigset_t stopset, blocked;
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	pthread_sigmask(SIG_BLOCK, NULL, &blocked); /* SIGTERM/SIGINT among them (main.c) */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigfillset(&sa.sa_mask);
 	pthread_t t;
-	if (pthread_create(&t, NULL, milter_main, NULL) != 0) {
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0) {
+		log_msg(LOG_WARNING, NULL, "cannot set up the prompt stop: a stop may take 5 s");
+		return smfi_main();
+	}
+	/* From the unblocking on, the main thread takes SIGTERM and SIGINT
+	 * through the handler: every other thread blocks them, and the kernel
+	 * gives a signal sent to the process to the thread whose id is the pid
+	 * whenever that thread does not block it, ahead of any other (such as
+	 * libmilter's signal thread, which sigwaits for them).  With
+	 * pthread_attr_setsigmask_np the milter thread is created blocking them
+	 * after the main thread unblocked them: no window at all. */
+#if HAVE_PTHREAD_ATTR_SETSIGMASK_NP
+	pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
+#endif
+	if (start_milter_thread(&t, &blocked) != 0) {
+		pthread_sigmask(SIG_BLOCK, &stopset, NULL);
 		log_msg(LOG_WARNING, NULL, "cannot start the milter thread: a stop may take 5 s");
 		return smfi_main();
 	}
-	int sig;
-	/* the milter thread's own SIGTERM when smfi_main returned by itself
-	 * (SIGHUP, an error) finds milter_done set; sigwait cannot fail here */
-	if (sigwait(&set, &sig) == 0 && !atomic_load(&milter_done)) {
+	pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
+	unsigned char sig = 0;
+	for (;;) {
+		struct pollfd p = {.fd = sig_pipe[0], .events = POLLIN};
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		if (read(sig_pipe[0], &sig, 1) == 1)
+			break;
+	}
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+	if (!atomic_load(&milter_done)) {
 		log_msg(LOG_INFO, NULL, "%s: asking libmilter to stop",
 		        sig == SIGINT ? "SIGINT" : "SIGTERM");
 		request_stop();

@@ -9,16 +9,20 @@
  * poll ends: after a connection or the timeout.  smfi_stop() is the same
  * call.  (Its workers stop taking commands as soon as the flag is set.)
  *
- * stop_run runs smfi_main in a thread of its own and makes the calling
- * (main) thread wait for SIGTERM and SIGINT.  On one it calls smfi_stop in
- * a helper thread (that call waits for the listener) and connects to the
- * milter's own socket, again every 10 ms until smfi_stop returned, so the
- * poll ends at once and the listener sees the flag.  Linux gives a signal
- * sent to the process (kill(2), systemd, the -A supervisor) to the thread
- * its pid names - the main thread - when that thread waits for it, ahead of
- * libmilter's signal thread, which waits for the same signals; should
- * libmilter's thread take one all the same, the stop takes up to 5 s as
- * before.  SIGHUP stays libmilter's alone (a stop, up to 5 s).  A residue:
+ * stop_run runs smfi_main in a thread of its own, created with SIGTERM and
+ * SIGINT blocked, and lets the calling (main) thread take them through a
+ * handler: Linux gives a signal sent to the process (kill(2), systemd, the
+ * -A supervisor) to the thread whose id is the pid - the main thread -
+ * whenever that thread does not block it, ahead of libmilter's signal
+ * thread, which sigwaits for the same signals; the main thread stops
+ * blocking them before the milter thread exists, so there is no window in
+ * which libmilter's thread could take one (there was one with a sigwait of
+ * our own, and a test that sent SIGTERM right after the first negotiation
+ * hit it: a 5 s stop).  On one it calls smfi_stop in a helper
+ * thread (that call waits for the listener) and connects to the milter's
+ * own socket, again every 10 ms until smfi_stop returned, so the poll ends
+ * at once and the listener sees the flag.  SIGHUP stays libmilter's alone
+ * (a stop, up to 5 s).  A residue:
  * should libmilter's pool controller see the flag before the listener
  * accepts the wake-up connection, that session cannot start and the
  * listener sleeps 1 s before it looks at the flag (MI_SLEEP); measured
