@@ -18,7 +18,10 @@
  * blocking them before the milter thread exists, so there is no window in
  * which libmilter's thread could take one (there was one with a sigwait of
  * our own, and a test that sent SIGTERM right after the first negotiation
- * hit it: a 5 s stop).  On one it calls smfi_stop in a helper
+ * hit it: a 5 s stop).  Yet once in about 40 starts - under ASan, in CI,
+ * SIGTERM sent right after the first negotiation - libmilter's thread still
+ * took the signal (cause not found; not reproduced in 36 tries here, with
+ * and without ASan, idle and loaded): that stop took 5 s, correctly.  On one it calls smfi_stop in a helper
  * thread (that call waits for the listener) and connects to the milter's
  * own socket, again every 10 ms until smfi_stop returned, so the poll ends
  * at once and the listener sees the flag.  SIGHUP stays libmilter's alone

