@@ -24,20 +24,20 @@
  * not the key builds no table: about 0.65 s of CPU at 1024 bits and more at
  * 3072, and 24 MiB less during the swap).  Entries live while a scorer
  * holds them; the table is read-only once built. */
-struct bs_scorer_hold {
+struct shared_tab {
 	bs_djn_table t;
 	mpz_t n, hs;            /* the key it was built for */
 	unsigned window, steps; /* as asked (0, 0: the planned default) */
 	unsigned refs;
-	struct bs_scorer_hold *next;
+	struct shared_tab *next;
 };
 static pthread_mutex_t tabs_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct bs_scorer_hold *tabs;
+static struct shared_tab *tabs;
 
-static struct bs_scorer_hold *tab_get(const bs_pubkey *pk, unsigned window, unsigned steps,
-                                      bs_error *err)
+static struct shared_tab *tab_get(const bs_pubkey *pk, unsigned window, unsigned steps,
+                                  bs_error *err)
 {
-	struct bs_scorer_hold *e;
+	struct shared_tab *e;
 	int rc;
 
 	pthread_mutex_lock(&tabs_mu);
@@ -72,7 +72,7 @@ static struct bs_scorer_hold *tab_get(const bs_pubkey *pk, unsigned window, unsi
 	return e;
 }
 
-static void tab_put(struct bs_scorer_hold *e)
+static void tab_put(struct shared_tab *e)
 {
 	if (!e)
 		return;
@@ -81,7 +81,7 @@ static void tab_put(struct bs_scorer_hold *e)
 		pthread_mutex_unlock(&tabs_mu);
 		return;
 	}
-	for (struct bs_scorer_hold **pp = &tabs; *pp; pp = &(*pp)->next)
+	for (struct shared_tab **pp = &tabs; *pp; pp = &(*pp)->next)
 		if (*pp == e) {
 			*pp = e->next;
 			break;
@@ -93,37 +93,15 @@ static void tab_put(struct bs_scorer_hold *e)
 	free(e);
 }
 
-bs_scorer_hold *bs_scorer_hold_tables(bs_emodel *em, bs_error *err)
-{
-	bs_scorer_hold *h = tab_get(&em->pk, 0, 0, err); /* bs_scorer_new's shape */
-	if (h == NULL)
-		return NULL;
-	if (bs_emodel_prepare(em, &h->t.mm, err) < 0) {
-		tab_put(h);
-		return NULL;
-	}
-	return h;
-}
-
-void bs_scorer_hold_release(bs_scorer_hold *h)
-{
-	tab_put(h);
-}
-
-size_t bs_scorer_hold_bytes(const bs_scorer_hold *h)
-{
-	return bs_djn_table_bytes(&h->t);
-}
-
 struct bs_scorer {
 	const bs_emodel *em;
-	struct bs_scorer_hold *shared;
+	struct shared_tab *shared;
 	const bs_djn_table *tab; /* &shared->t: randomizers; owns the arithmetic mod n^2 */
 	const bs_mm *E;          /* &tab->mm */
-	mp_size_t n;             /* limbs per residue */
-	mp_limb_t *kform;        /* F(Enc(K)), from the model's last (prepared) entry */
-	bs_fixbase ktab;         /* Enc(K)^e (normalized models only) */
-	uint64_t nm_max;         /* exponents the K table covers: nm <= nm_max */
+	mp_size_t n;      /* limbs per residue */
+	mp_limb_t *kform; /* F(Enc(K)), from the model's last (prepared) entry */
+	bs_fixbase ktab;  /* Enc(K)^e (normalized models only) */
+	uint64_t nm_max;  /* exponents the K table covers: nm <= nm_max */
 	/* pool: ring of ready randomizers (engine form) */
 	size_t cap, head, len;
 	mp_limb_t *ring;

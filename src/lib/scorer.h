@@ -52,21 +52,6 @@ bs_scorer *bs_scorer_new(bs_emodel *em, unsigned window, size_t pool_size, bs_er
 bs_scorer *bs_scorer_new_comb(bs_emodel *em, unsigned window, unsigned steps, size_t pool_size,
                               bs_error *err);
 void bs_scorer_free(bs_scorer *s);
-
-/* A daemon's start-up in two steps: the expensive, thread-free part first
- * (before opening its socket and forking), the pool thread later (after
- * fork).  bs_scorer_hold_tables builds the randomizer table bs_scorer_new(em,
- * 0, ...) uses, or takes it from the cache, and prepares em for its engine
- * (bs_emodel_prepare: short-lived threads, all joined before it returns).
- * While the hold lasts, bs_scorer_new of a model under the same key shares
- * that table instead of building one; release the hold once the scorer
- * exists (the table then lives as long as its scorers).  NULL and err on
- * failure. */
-typedef struct bs_scorer_hold bs_scorer_hold;
-bs_scorer_hold *bs_scorer_hold_tables(bs_emodel *em, bs_error *err);
-void bs_scorer_hold_release(bs_scorer_hold *h);
-/* The held randomizer table's memory. */
-size_t bs_scorer_hold_bytes(const bs_scorer_hold *h);
 /* Memory: the randomizer table plus the scorer's small tables; the pool. */
 size_t bs_scorer_table_bytes(const bs_scorer *s);
 size_t bs_scorer_pool_bytes(const bs_scorer *s);

@@ -1,7 +1,7 @@
 /*
  * main.c - blindscore-milter: start-up in milter-regex's order (flags,
- * config, key and model, randomizer table, socket, daemon, pid file, spool,
- * privileges, threads, run), optionally under the -A supervisor
+ * config, key and model, socket, daemon, pid file, spool, privileges,
+ * randomizer table and threads, run), optionally under the -A supervisor
  * (supervisor.h).
  *
  * Exit status (sysexits.h): 0, EX_USAGE, EX_CONFIG (bad config, key or model
@@ -70,46 +70,23 @@ static int check_only(const char *path, unsigned flags)
 	return 0;
 }
 
-/* The scorer's randomizer table and prepared model, built now and held
- * until the scorer exists; logs how long it took.  NULL after logging. */
-static bs_scorer_hold *hold_tables(const active *a)
+/* The scorer: its randomizer table (seconds at 3072 bits, logged with its
+ * size and build time) and its pool thread.  NULL after logging. */
+static bs_scorer *scorer_new(const active *a)
 {
 	struct timespec t0, t1;
 	bs_error err;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	bs_scorer_hold *h = bs_scorer_hold_tables(a->em, &err);
+	bs_scorer *sc = bs_scorer_new(a->em, 0, BS_SCORER_DEFAULT_POOL, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (h == NULL) {
+	if (sc == NULL) {
 		log_msg(LOG_ERR, NULL, "%s: %s", a->cf->model_file, err.msg);
 		return NULL;
 	}
 	log_msg(LOG_INFO, NULL, "randomizer table ready: %.1f MiB in %.2f s",
-	        (double)bs_scorer_hold_bytes(h) / (1 << 20),
+	        (double)bs_scorer_table_bytes(sc) / (1 << 20),
 	        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return h;
-}
-
-/* Daemon, pid file, spool and privileges, in this order: 0 or the exit
- * status (logged). */
-static int detach(const conf *cf, unsigned bits, const process_user *user, const char *pidfile,
-                  int foreground, int supervised)
-{
-	bs_error err;
-	if (!foreground && !supervised && daemon(0, 0) < 0) {
-		log_msg(LOG_ERR, NULL, "daemon: %s", strerror(errno));
-		return EX_OSERR;
-	}
-	if (pidfile && process_write_pidfile(pidfile) < 0)
-		return EX_CANTCREAT;
-	if (cf->spool_file && spoolq_open(cf->spool_file, bits, &err) < 0) {
-		log_msg(LOG_ERR, NULL, "%s", err.msg);
-		return EX_CANTCREAT;
-	}
-	if (process_drop(user) < 0)
-		return EX_NOPERM;
-	if (supervised && supervisor_child_guard() < 0)
-		return EX_SOFTWARE;
-	return 0;
+	return sc;
 }
 
 /* Everything after the flags: the milter itself (also the -A child). */
@@ -150,30 +127,32 @@ static int run(const char *path, unsigned flags, int foreground, int supervised)
 		log_msg(LOG_ERR, NULL, "cannot open the spool without a valid public key");
 		return EX_CONFIG;
 	}
-	/* The socket first, then the randomizer table (seconds at 3072 bits):
-	 * an MTA that connects meanwhile waits in the listen backlog and is
-	 * answered once smfi_main runs, instead of being refused (and its mail
-	 * tempfailed by milter_default_action) for the whole build.  The table
-	 * is built after privileges are dropped; threads start after daemon(). */
+	/* The socket first: an MTA that connects while the randomizer table is
+	 * built (seconds at 3072 bits, below) waits in the listen backlog and
+	 * is answered once smfi_main runs, instead of being refused (and its
+	 * mail tempfailed by milter_default_action). */
 	if (process_socket(cf, &user) < 0)
 		return EX_UNAVAILABLE;
 	stop_note_listener();
-	const char *pidfile = supervised ? NULL : cf->pidfile;
-	int ex = detach(cf, a->pk.bits, &user, pidfile, foreground, supervised);
-	bs_scorer_hold *hold = NULL;
-	if (ex == 0 && a->em && (hold = hold_tables(a)) == NULL)
-		ex = EX_SOFTWARE;
-	/* Threads from here on (after daemon()). */
-	if (ex == 0 && a->em) {
-		a->sc = bs_scorer_new(a->em, 0, BS_SCORER_DEFAULT_POOL, &err);
-		if (a->sc == NULL) {
-			log_msg(LOG_ERR, NULL, "%s: %s", cf->model_file, err.msg);
-			ex = EX_SOFTWARE;
-		}
+	if (!foreground && !supervised && daemon(0, 0) < 0) {
+		log_msg(LOG_ERR, NULL, "daemon: %s", strerror(errno));
+		return EX_OSERR;
 	}
-	bs_scorer_hold_release(hold); /* the scorer keeps the table */
-	if (ex)
-		return ex;
+	const char *pidfile = supervised ? NULL : cf->pidfile;
+	if (pidfile && process_write_pidfile(pidfile) < 0)
+		return EX_CANTCREAT;
+	if (cf->spool_file && spoolq_open(cf->spool_file, a->pk.bits, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "%s", err.msg);
+		return EX_CANTCREAT;
+	}
+	if (process_drop(&user) < 0)
+		return EX_NOPERM;
+	if (supervised && supervisor_child_guard() < 0)
+		return EX_SOFTWARE;
+
+	/* Threads from here on (after daemon()). */
+	if (a->em && (a->sc = scorer_new(a)) == NULL)
+		return EX_SOFTWARE;
 	char *pidcopy = pidfile ? bs_xstrdup(pidfile) : NULL;
 	active_install(a);
 	if ((cf->spool_file && spoolq_start(&err) < 0) ||
