@@ -98,14 +98,6 @@ char *bs_pubkey_format(const bs_pubkey *pk, size_t *len)
 	return b.buf;
 }
 
-/* Key files go through bs_write_file (util.h): a 0600 temporary given
- * `mode` before anything is written, renamed into place. */
-static int write_key_file(const char *path, const char *buf, size_t len, mode_t mode, int overwrite,
-                          bs_error *err)
-{
-	return bs_write_file(path, buf, len, (int)mode, overwrite, err);
-}
-
 int bs_pubkey_save(const bs_pubkey *pk, const char *path, unsigned flags, bs_error *err)
 {
 	size_t len;
@@ -114,7 +106,7 @@ int bs_pubkey_save(const bs_pubkey *pk, const char *path, unsigned flags, bs_err
 
 	if (!text)
 		return bs_error_set(err, BS_E_INTERNAL, "public key too large to format");
-	rc = write_key_file(path, text, len, 0644, !!(flags & BS_KEYFILE_OVERWRITE), err);
+	rc = bs_write_file(path, text, len, 0644, !!(flags & BS_KEYFILE_OVERWRITE), err);
 	free(text);
 	return rc;
 }
@@ -178,7 +170,7 @@ int bs_seckey_save(const bs_seckey *sk, const char *path, const bs_passphrase *p
 		bs_error_set(err, BS_E_INTERNAL, "secret key too large to format");
 		goto out;
 	}
-	rc = write_key_file(path, b.buf, b.len, 0600, !!(flags & BS_KEYFILE_OVERWRITE), err);
+	rc = bs_write_file(path, b.buf, b.len, 0600, !!(flags & BS_KEYFILE_OVERWRITE), err);
 out:
 	sb_free(&body);
 	sb_free(&b);

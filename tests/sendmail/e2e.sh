@@ -478,21 +478,15 @@ for c in $CASES; do
 		recs=$(grep -c "^$qid " "$D/scores")
 		hdrs=$(bspf_dump_message "$dump" | grep -ci '^X-Blindscore:')
 		case $how in
-		inbound)
-			[ "$recs" -eq 0 ] || fail "$name (inbound, $qid): $recs spool records"
-			[ "$hdrs" -eq 0 ] || fail "$name (inbound, $qid): $hdrs X-Blindscore headers"
-			grep -q "blindscore-milter: $qid: message accepted unscanned, not outgoing: client 127.0.0.2 not in InternalHosts, daemon 'MTA' not in MTA" \
-				"$BSPF_MLOG" || fail "$name (inbound, $qid): no LogWhy line with its queue id and daemon name"
+		inbound | noauth)
+			why="not outgoing: client 127.0.0.2 not in InternalHosts, daemon 'MTA' not in MTA"
+			[ "$how" = noauth ] && why="$why, not authenticated"
+			[ "$recs" -eq 0 ] || fail "$name ($how, $qid): $recs spool records"
+			[ "$hdrs" -eq 0 ] || fail "$name ($how, $qid): $hdrs X-Blindscore headers"
+			grep -q "blindscore-milter: $qid: message accepted unscanned, $why" "$BSPF_MLOG" ||
+				fail "$name ($how, $qid): no LogWhy line '$why' with its queue id"
 			n_inbound=$((n_inbound + 1))
-			echo "$name ($how, $qid): not scored; LogWhy line with the queue id"
-			;;
-		noauth)
-			[ "$recs" -eq 0 ] || fail "$name (noauth, $qid): $recs spool records"
-			[ "$hdrs" -eq 0 ] || fail "$name (noauth, $qid): $hdrs X-Blindscore headers"
-			grep -q "blindscore-milter: $qid: message accepted unscanned, not outgoing: client 127.0.0.2 not in InternalHosts, daemon 'MTA' not in MTA, not authenticated" \
-				"$BSPF_MLOG" || fail "$name (noauth, $qid): no LogWhy line 'not authenticated' with its queue id"
-			n_inbound=$((n_inbound + 1))
-			echo "$name ($how, $qid): not scored; LogWhy line with the queue id, not authenticated"
+			echo "$name ($how, $qid): not scored; LogWhy line with the queue id: $why"
 			;;
 		*)
 			[ "$recs" -eq 1 ] || fail "$name ($how, $qid): $recs spool records, expected 1"
